@@ -1,0 +1,132 @@
+/**
+ * The base of every command: shared flags parsed once, the ProbeEnv seam for tests, the JSON
+ * contract on success and on error, and the mapping from verdict to exit code.
+ */
+import { Command, type Interfaces } from '@oclif/core'
+import { diagnose } from './engine/diagnose.js'
+import { selectProbes } from './engine/run.js'
+import { EXIT_UNEXPECTED, EXIT_USAGE, type Probe, type ProbeId, type Report } from './engine/types.js'
+import { exitCodeFor } from './engine/verdict.js'
+import { CliError } from './errors.js'
+import { outputFlags, targetFlags } from './flags.js'
+import type { ProbeEnv } from './platform/env.js'
+import { PROBES } from './probes/index.js'
+import { reportToJson } from './report/json.js'
+import { resolveTarget } from './target/resolve-target.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+interface NormalisedError {
+  code: string
+  message: string
+  exitCode: number
+}
+
+function normaliseError(error: unknown): NormalisedError {
+  if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode }
+  const e = error as { message?: string; name?: string; oclif?: { exit?: number }; code?: string; parse?: unknown; constructor?: { name?: string } }
+  const message = (e?.message ?? String(error)).split('\n')[0] ?? 'unknown error'
+  // oclif's flag and argument errors are usage errors.
+  if (e?.parse !== undefined || /Parse|Validation|Nonexistent|Unexpected argument|Missing required/i.test(`${e?.constructor?.name} ${e?.name} ${message}`)) {
+    return { code: 'USAGE', message, exitCode: EXIT_USAGE }
+  }
+  return { code: e?.code && /^[A-Z_]+$/.test(e.code) ? e.code : 'UNEXPECTED', message, exitCode: e?.oclif?.exit ?? EXIT_UNEXPECTED }
+}
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = { ...targetFlags, ...outputFlags }
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The test seam: command tests replace this one method, never modules. */
+  protected createEnv(): Promise<ProbeEnv> {
+    return import('./platform/real-env.js').then((m) => m.createRealEnv(process.env))
+  }
+
+  protected wantsJson(): boolean {
+    return this.jsonEnabled() || this.flags?.format === 'json'
+  }
+
+  /** Resolve the target from the flags, run the selected stretch, render, set the exit code. */
+  protected async runDiagnosis(select: (probe: Probe) => boolean, goals: readonly ProbeId[]): Promise<Report> {
+    const env = await this.createEnv()
+    const flags = this.flags as BaseFlags<typeof BaseCommand>
+    const target = await resolveTarget(
+      {
+        cluster: flags.cluster,
+        region: flags.region,
+        profile: flags.profile,
+        context: flags.context,
+        kubeconfig: flags.kubeconfig,
+        endpoint: flags.endpoint,
+        caFile: flags['ca-file'],
+        resolver: flags.resolver,
+      },
+      { vars: env.vars, fs: env.fs, platform: env.platform },
+    )
+    const probes = selectProbes(PROBES, select)
+    const options = { connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000 }
+    const live = !this.wantsJson() && flags.format === 'text' && process.stdout.isTTY && !env.vars.CI && !env.vars.NO_COLOR
+    const run = (events?: Parameters<typeof diagnose>[0]['events']) =>
+      diagnose({ env, target, options, probes, goals, version: this.config.version, events })
+    const report = live ? await (await import('./report/live.js')).withLiveProgress(probes, run) : await run()
+    process.exitCode = exitCodeFor(report.verdict)
+    await this.render(report, Boolean(live))
+    return report
+  }
+
+  protected async render(report: Report, afterLive: boolean): Promise<void> {
+    const flags = this.flags as BaseFlags<typeof BaseCommand>
+    if (this.jsonEnabled()) return
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(reportToJson(report, { redact: flags.redact }), null, 2)}\n`)
+    } else if (flags.format === 'markdown') {
+      const { renderMarkdown } = await import('./report/markdown.js')
+      process.stdout.write(renderMarkdown(report, { redact: flags.redact }))
+    } else {
+      const { renderText } = await import('./report/text.js')
+      const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+      process.stdout.write(renderText(report, { color, redact: flags.redact, omitChecks: afterLive }))
+    }
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    const report = result as Report
+    if (!report || report.schemaVersion !== 1) return result
+    return reportToJson(report, { redact: Boolean((this.flags as BaseFlags<typeof BaseCommand>)?.redact) })
+  }
+
+  protected override toErrorJson(error: unknown): unknown {
+    const { code, message } = normaliseError(error)
+    return { schemaVersion: 1, error: { code, message } }
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    const normalised = normaliseError(error)
+    process.exitCode = normalised.exitCode
+    if (this.jsonEnabled() || process.argv.includes('--format=json') || (this.flags?.format === 'json')) {
+      process.stdout.write(`${JSON.stringify(this.toErrorJson(error))}\n`)
+    } else {
+      process.stderr.write(`eksdoctor: ${normalised.message}\n`)
+      if (normalised.exitCode === EXIT_USAGE && normalised.code === 'USAGE') process.stderr.write(`See: eksdoctor ${this.id ?? ''} --help\n`)
+    }
+    if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
+    return undefined
+  }
+}

@@ -1,0 +1,21 @@
+/** The flags every diagnosing command shares: the target, the output, the bounds. */
+import { Flags } from '@oclif/core'
+
+export const targetFlags = {
+  cluster: Flags.string({ char: 'c', summary: 'EKS cluster name (with --region, or a region from the environment or profile)', helpGroup: 'TARGET' }),
+  region: Flags.string({ char: 'r', summary: 'AWS region of the cluster', helpGroup: 'TARGET' }),
+  profile: Flags.string({ char: 'p', summary: 'AWS profile for the AWS calls (default: AWS_PROFILE or the kubeconfig exec env)', helpGroup: 'TARGET' }),
+  context: Flags.string({ summary: 'kubeconfig context to check (default: current-context)', helpGroup: 'TARGET' }),
+  kubeconfig: Flags.string({ summary: 'kubeconfig file (default: KUBECONFIG, then ~/.kube/config)', helpGroup: 'TARGET' }),
+  endpoint: Flags.string({ summary: 'check a bare https endpoint, without kubeconfig or AWS', helpGroup: 'TARGET' }),
+  'ca-file': Flags.string({ summary: 'PEM CA to verify the --endpoint certificate against', helpGroup: 'TARGET' }),
+  resolver: Flags.string({ summary: 'also ask this DNS server (repeatable)', multiple: true, helpGroup: 'TARGET' }),
+}
+
+export const outputFlags = {
+  format: Flags.string({ summary: 'output format', options: ['text', 'json', 'markdown'], default: 'text', helpGroup: 'OUTPUT' }),
+  redact: Flags.boolean({ summary: 'mask account ids, public IPs and the endpoint host for sharing', helpGroup: 'OUTPUT' }),
+  timeout: Flags.integer({ summary: 'bound for the whole run, in seconds', default: 30, min: 1, max: 600, helpGroup: 'BOUNDS' }),
+  'connect-timeout': Flags.integer({ summary: 'bound for each connection attempt, in seconds', default: 3, min: 1, max: 60, helpGroup: 'BOUNDS' }),
+  debug: Flags.boolean({ summary: 'print stack traces of unexpected errors', helpGroup: 'OUTPUT' }),
+}

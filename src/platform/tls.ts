@@ -1,0 +1,125 @@
+/** A bounded TLS handshake that always returns the presented chain, verified or not. */
+import { X509Certificate } from 'node:crypto'
+import { isIP } from 'node:net'
+import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls'
+import type { CertificateInfo, HandshakeResult, TlsApi } from './env.js'
+import { errorCode, errorMessage, tcpFailureCode, tlsFailureCode } from './errors.js'
+
+function toPem(raw: Buffer): string {
+  const body = raw.toString('base64').replace(/(.{64})/g, '$1\n')
+  return `-----BEGIN CERTIFICATE-----\n${body}${body.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`
+}
+
+export function describeCertificate(pem: string): CertificateInfo {
+  const cert = new X509Certificate(pem)
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    subjectAltName: (cert.subjectAltName ?? '').split(', ').filter(Boolean),
+    validFrom: new Date(cert.validFrom).toISOString(),
+    validTo: new Date(cert.validTo).toISOString(),
+    fingerprint256: cert.fingerprint256,
+    pem,
+  }
+}
+
+function peerChain(peer: DetailedPeerCertificate | undefined): CertificateInfo[] {
+  const chain: CertificateInfo[] = []
+  const seen = new Set<string>()
+  let cert = peer
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256)
+    chain.push(describeCertificate(toPem(cert.raw)))
+    cert = cert.issuerCertificate
+  }
+  return chain
+}
+
+function splitPemBundle(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+}
+
+export function isIssuedBy(leafPem: string, caPem: string, intermediates: string[] = []): boolean {
+  try {
+    let current = new X509Certificate(leafPem)
+    const pool = intermediates.map((pem) => new X509Certificate(pem))
+    const roots = splitPemBundle(caPem).map((pem) => new X509Certificate(pem))
+    for (let depth = 0; depth < 5; depth++) {
+      for (const root of roots) {
+        if (current.checkIssued(root) && current.verify(root.publicKey)) return true
+      }
+      const next = pool.find((candidate) => current.checkIssued(candidate) && current.verify(candidate.publicKey))
+      if (!next || next.fingerprint256 === current.fingerprint256) return false
+      current = next
+    }
+    return false
+  } catch {
+    return false
+  }
+}
+
+function handshake(
+  ip: string,
+  port: number,
+  o: { servername?: string; caPem?: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<HandshakeResult> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    let settled = false
+    let tcpConnected = false
+    const socket = tlsConnect({
+      host: ip,
+      port,
+      // RFC 6066 forbids an IP address as SNI; kubectl sends none for IP endpoints either.
+      servername: o.servername && isIP(o.servername) === 0 ? o.servername : undefined,
+      ca: o.caPem,
+      rejectUnauthorized: false,
+    })
+    const finish = (result: Omit<HandshakeResult, 'ms'>) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      o.signal?.removeEventListener('abort', onAbort)
+      socket.destroy()
+      resolve({ ...result, ms: Math.round(performance.now() - started) })
+    }
+    const timer = setTimeout(() => {
+      finish(
+        tcpConnected
+          ? { ok: false, code: 'TLS_TIMEOUT', message: `TCP connected but no TLS handshake within ${o.timeoutMs} ms`, verified: false, chain: [] }
+          : { ok: false, code: 'TCP_TIMEOUT', message: `no TCP connection within ${o.timeoutMs} ms`, verified: false, chain: [] },
+      )
+    }, o.timeoutMs)
+    const onAbort = () => finish({ ok: false, code: 'TIMEOUT', message: 'cancelled', verified: false, chain: [] })
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    socket.once('connect', () => {
+      tcpConnected = true
+    })
+    socket.once('secureConnect', () => {
+      const chain = peerChain(socket.getPeerCertificate(true))
+      const verifyError = socket.authorized ? undefined : String(socket.authorizationError ?? 'unverified')
+      finish({
+        ok: true,
+        verified: socket.authorized,
+        verifyError,
+        code: verifyError ? tlsFailureCode(verifyError) : undefined,
+        protocol: socket.getProtocol() ?? undefined,
+        chain,
+      })
+    })
+    socket.once('error', (error) => {
+      const code = errorCode(error)
+      finish({
+        ok: false,
+        code: tcpConnected ? 'TLS_HANDSHAKE_FAILED' : tcpFailureCode(code),
+        message: errorMessage(error),
+        verified: false,
+        chain: [],
+      })
+    })
+  })
+}
+
+export function createTls(): TlsApi {
+  return { handshake, issuedBy: isIssuedBy }
+}

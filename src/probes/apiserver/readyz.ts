@@ -1,0 +1,86 @@
+/**
+ * apiserver.readyz — an unauthenticated GET /readyz on each endpoint IP, CA pinned, SNI set:
+ * any HTTP answer proves the API server is reachable; 200 proves it is ready.
+ * Evidence: per IP the status code, the body's first line, the time.
+ * Fix: none for 401/403 (anonymous access is off: reachable); 5xx points at the cluster itself.
+ */
+import type { Probe } from '../../engine/types.js'
+import type { HttpResult } from '../../platform/env.js'
+import { clusterCaOf, endpointOf, type ResolvedEndpoint } from '../shared.js'
+
+export const readyzProbe: Probe = {
+  id: 'apiserver.readyz',
+  layer: 'apiserver',
+  title: 'API server /readyz',
+  needs: ['tls.handshake'],
+  async run(ctx) {
+    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const endpoint = endpointOf(ctx) as URL
+    const ca = clusterCaOf(ctx)
+    const url = new URL('/readyz', endpoint).toString()
+    const results: (HttpResult & { ip: string })[] = await Promise.all(
+      resolved.ips.map(async (ip) => ({
+        ip,
+        ...(await ctx.env.http.request({
+          url,
+          ip,
+          caPem: ca?.pem,
+          insecure: !ca,
+          timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
+          signal: ctx.signal,
+        })),
+      })),
+    )
+    const evidence = {
+      url,
+      responses: results.map((r) => ({
+        ip: r.ip,
+        status: r.status ?? null,
+        body: r.body ? r.body.split('\n').slice(-2).join(' ').trim().slice(0, 200) : null,
+        error: r.ok ? null : `${r.code}: ${r.message}`,
+        ms: r.ms,
+      })),
+    }
+    const failed = results.filter((r) => !r.ok || (r.status ?? 0) >= 500 || r.status === 404)
+    if (failed.length === 0) {
+      const anonymousOff = results.some((r) => r.status === 401 || r.status === 403)
+      return {
+        status: 'pass',
+        summary: anonymousOff
+          ? `the API server answers ${results.map((r) => `${r.status} from ${r.ip}`).join(', ')}: reachable (anonymous requests are not allowed)`
+          : `GET /readyz → ${results.map((r) => `${r.status} ${r.body?.trim().split('\n').pop() ?? ''} from ${r.ip}`.trim()).join(', ')}`,
+        evidence,
+      }
+    }
+    const bad = failed[0]!
+    if (!bad.ok) {
+      return {
+        status: 'fail',
+        code: bad.code ?? 'HTTP_UNEXPECTED',
+        category: 'cluster',
+        confirmed: false,
+        alternatives: [{ category: 'routing', summary: 'large responses are dropped on the VPN path (MTU)' }],
+        summary: `TLS to ${bad.ip} works but GET /readyz got no answer: ${bad.message}`,
+        evidence,
+      }
+    }
+    if (bad.status === 404) {
+      return {
+        status: 'fail',
+        code: 'HTTP_UNEXPECTED',
+        category: 'dns',
+        confirmed: false,
+        summary: `${bad.ip} answers 404 for /readyz: it is not a Kubernetes API server`,
+        evidence,
+      }
+    }
+    const failedChecks = (bad.body ?? '').split('\n').filter((line) => line.startsWith('[-]')).map((line) => line.slice(3).split(' ')[0])
+    return {
+      status: 'fail',
+      code: 'HTTP_5XX',
+      category: 'cluster',
+      summary: `the API server at ${bad.ip} is reachable but not ready: /readyz → ${bad.status}${failedChecks.length ? ` (failing: ${failedChecks.join(', ')})` : ''}`,
+      evidence,
+    }
+  },
+}

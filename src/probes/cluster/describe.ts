@@ -1,0 +1,107 @@
+/**
+ * cluster.describe — the cluster as AWS sees it (eks:DescribeCluster), when AWS is reachable.
+ * Evidence: status, version, endpoint, public/private access, publicAccessCidrs, VPC, subnets, SGs.
+ * Fix: the closest real cluster names on a typo. Without credentials it is skipped when the
+ * endpoint is known from elsewhere, and fails as credentials when it is the only source.
+ */
+import type { AwsResult, ClusterInfo } from '../../aws/clients.js'
+import type { Probe, ProbeOutcome } from '../../engine/types.js'
+import { buildClusterNameFix } from '../../fixes/cluster.js'
+import { closestNames } from '../../util/closest.js'
+
+function awsFailure(ctx: { target: { endpoint?: string } }, result: Extract<AwsResult<unknown>, { ok: false }>): ProbeOutcome<ClusterInfo> {
+  const evidence = { error: result.errorName ?? result.code, message: result.message }
+  const reason =
+    result.code === 'AWS_NO_CREDENTIALS'
+      ? `no usable AWS credentials (${result.message.split('\n')[0]})`
+      : result.code === 'AWS_ACCESS_DENIED'
+        ? `these credentials may not call ${result.action ?? 'eks:DescribeCluster'}`
+        : `DescribeCluster failed: ${result.message.split('\n')[0]}`
+  if (ctx.target.endpoint) {
+    return { status: 'skip', summary: `${reason}; checking the endpoint without AWS`, code: result.code, evidence }
+  }
+  return {
+    status: 'fail',
+    code: result.code,
+    category: result.code === 'AWS_ERROR' || result.code === 'TIMEOUT' ? 'cluster' : 'credentials',
+    confirmed: result.code !== 'TIMEOUT',
+    summary: `${reason}, and nothing else says where the endpoint is`,
+    evidence,
+  }
+}
+
+export const describeProbe: Probe<ClusterInfo> = {
+  id: 'cluster.describe',
+  layer: 'cluster',
+  title: 'Cluster as AWS describes it',
+  timeoutMs: 12_000,
+  applies: (target) =>
+    target.cluster && target.region ? true : target.cluster ? 'no region for the cluster' : 'no cluster name: checking a bare endpoint',
+  async run(ctx) {
+    const cluster = ctx.target.cluster as string
+    const region = ctx.target.region as string
+    const call = { region, profile: ctx.target.profile, timeoutMs: 8000, signal: ctx.signal }
+    const result = await ctx.env.aws.describeCluster(cluster, call)
+    if (!result.ok) {
+      if (result.code !== 'CLUSTER_NOT_FOUND') return awsFailure(ctx, result)
+      const listed = await ctx.env.aws.listClusters(call)
+      const names = listed.ok ? listed.value : []
+      const near = closestNames(cluster, names)
+      return {
+        status: 'fail',
+        code: 'CLUSTER_NOT_FOUND',
+        category: 'cluster',
+        summary: `no cluster "${cluster}" in ${region}${near.length ? `; did you mean ${near.join(' or ')}?` : listed.ok ? ` (${names.length} clusters there)` : ''}`,
+        evidence: { clustersInRegion: listed.ok ? names : null, suggestions: near },
+        fixes: [buildClusterNameFix(cluster, near, region)],
+      }
+    }
+    const info = result.value
+    const access = info.endpointPrivateAccess
+      ? info.endpointPublicAccess
+        ? 'private and public endpoint'
+        : 'private endpoint only'
+      : 'public endpoint only'
+    const evidence = {
+      arn: info.arn ?? null,
+      status: info.status ?? null,
+      version: info.version ?? null,
+      endpoint: info.endpoint ?? null,
+      endpointPrivateAccess: info.endpointPrivateAccess ?? null,
+      endpointPublicAccess: info.endpointPublicAccess ?? null,
+      publicAccessCidrs: info.publicAccessCidrs,
+      vpcId: info.vpcId ?? null,
+      subnetIds: info.subnetIds,
+      clusterSecurityGroupId: info.clusterSecurityGroupId ?? null,
+      securityGroupIds: info.securityGroupIds,
+      authenticationMode: info.authenticationMode ?? null,
+    }
+    if (info.status && info.status !== 'ACTIVE' && info.status !== 'UPDATING') {
+      return {
+        status: 'fail',
+        code: 'CLUSTER_NOT_ACTIVE',
+        category: 'cluster',
+        summary: `cluster ${cluster} is ${info.status}, not ACTIVE`,
+        evidence,
+        data: info,
+        fixes: [
+          {
+            category: 'cluster',
+            title: `Wait for ${cluster} to become ACTIVE, or look at why it is ${info.status}`,
+            why: 'The API server only answers while the cluster is ACTIVE (or UPDATING).',
+            commands: [
+              `aws eks describe-cluster --name ${cluster} --region ${region} --query 'cluster.{status:status,health:health}'`,
+              `aws eks wait cluster-active --name ${cluster} --region ${region}`,
+            ],
+          },
+        ],
+      }
+    }
+    return {
+      status: 'pass',
+      summary: `${cluster} is ${info.status ?? 'known'}${info.version ? `, Kubernetes ${info.version}` : ''}, ${access}`,
+      evidence,
+      data: info,
+    }
+  },
+}

@@ -1,0 +1,46 @@
+/**
+ * cluster.endpoint-access — the posture of the API endpoint: private access on, public off.
+ * Evidence: endpointPrivateAccess, endpointPublicAccess, publicAccessCidrs.
+ * Fix: update-cluster-config and the Terraform vpc_config to make the endpoint private-only.
+ */
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { Probe } from '../../engine/types.js'
+import { buildPrivateOnlyFix } from '../../fixes/cluster.js'
+
+export const endpointAccessProbe: Probe = {
+  id: 'cluster.endpoint-access',
+  layer: 'cluster',
+  title: 'Private endpoint on, public endpoint off',
+  needs: ['cluster.describe'],
+  async run(ctx) {
+    const info = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    const cluster = info.name
+    const region = ctx.target.region as string
+    const evidence = {
+      endpointPrivateAccess: info.endpointPrivateAccess ?? null,
+      endpointPublicAccess: info.endpointPublicAccess ?? null,
+      publicAccessCidrs: info.publicAccessCidrs,
+    }
+    if (info.endpointPrivateAccess === false) {
+      return {
+        status: 'fail',
+        code: 'PRIVATE_ENDPOINT_DISABLED',
+        category: 'cluster',
+        summary: `${cluster} has its private endpoint turned off: there is no address in the VPC to reach over the VPN`,
+        evidence,
+        fixes: [buildPrivateOnlyFix(cluster, region, false)],
+      }
+    }
+    if (info.endpointPublicAccess) {
+      const open = info.publicAccessCidrs.length ? info.publicAccessCidrs.join(', ') : 'any address'
+      return {
+        status: 'warn',
+        code: 'PUBLIC_ENDPOINT_ENABLED',
+        summary: `${cluster} also has its public endpoint on (open to ${open}); set endpoint_public_access = false to keep the API private`,
+        evidence,
+        fixes: [buildPrivateOnlyFix(cluster, region, true)],
+      }
+    }
+    return { status: 'pass', summary: `${cluster} is private-only: the API answers only inside the VPC and connected networks`, evidence }
+  },
+}

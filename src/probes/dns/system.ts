@@ -1,0 +1,129 @@
+/**
+ * dns.system — what the system resolver (getaddrinfo, as kubectl on macOS and most programs)
+ * answers for the endpoint host, every address, each classified.
+ * Evidence: the addresses with their class, /etc/hosts lines for the host, lookup time.
+ * Fix: stale host name or filtering resolver (no answer); hosts entry or cache (public answer
+ * for a private-only cluster); stale answers (private IPs that are not the endpoint's ENIs).
+ */
+
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { Probe, ProbeContext } from '../../engine/types.js'
+import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix } from '../../fixes/dns.js'
+import { isIpAddress } from '../../platform/cidr.js'
+import { sensitive } from '../../report/sensitive.js'
+import { endpointOf, hostOf, portOf, type ResolvedEndpoint } from '../shared.js'
+import { classifyAnswer, type ClusterNetworkFacts } from './classify.js'
+
+const HOSTS_FILE: Record<string, string> = {
+  linux: '/etc/hosts',
+  darwin: '/etc/hosts',
+  win32: 'C:\\Windows\\System32\\drivers\\etc\\hosts',
+}
+
+async function hostsEntries(ctx: ProbeContext, host: string): Promise<string[]> {
+  const text = await ctx.env.fs.readText(HOSTS_FILE[ctx.env.platform] ?? '/etc/hosts')
+  if (!text) return []
+  const wanted = host.toLowerCase()
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, '').trim())
+    .filter((line) => line.split(/\s+/).slice(1).some((name) => name.toLowerCase() === wanted))
+}
+
+/** What later probes (issue: endpoint ENIs, VPC CIDRs) add about the cluster network. */
+export function networkFactsOf(ctx: Pick<ProbeContext, 'get'>): ClusterNetworkFacts {
+  return {
+    eniIps: ctx.get<{ ips: string[] }>('cluster.endpoint-enis')?.ips,
+    vpcCidrs: ctx.get<{ cidrs: string[] }>('cluster.vpc')?.cidrs,
+  }
+}
+
+export function showIp(ip: string) {
+  return classifyAnswer(ip, {}) === 'public' ? sensitive('public-ip', ip) : ip
+}
+
+export const systemResolverProbe: Probe<ResolvedEndpoint> = {
+  id: 'dns.system',
+  layer: 'dns',
+  title: 'System resolver answer for the endpoint',
+  uses: ['cluster.describe', 'cluster.endpoint-access'],
+  applies: (target) => (target.endpoint || (target.cluster && target.region) ? true : 'no endpoint to resolve'),
+  async run(ctx) {
+    const endpoint = endpointOf(ctx)
+    if (!endpoint) return { status: 'skip', summary: 'no endpoint known: AWS did not say it and no kubeconfig or --endpoint gave it' }
+    const host = hostOf(endpoint)
+    const port = portOf(endpoint)
+    if (isIpAddress(host)) {
+      return {
+        status: 'pass',
+        summary: `the endpoint is the address ${host}: nothing to resolve`,
+        evidence: { host: showIp(host) },
+        data: { host, port, ips: [host], isIpLiteral: true },
+      }
+    }
+    const hostEvidence = endpoint.hostname.endsWith('.eks.amazonaws.com') ? sensitive('endpoint-host', host) : host
+    const [answer, hostsLines] = await Promise.all([
+      ctx.env.dns.lookup(host, { timeoutMs: Math.max(ctx.options.connectTimeoutMs, 3000) }),
+      hostsEntries(ctx, host),
+    ])
+    const cluster = ctx.get<ClusterInfo>('cluster.describe')
+    const privateOnly = cluster ? cluster.endpointPrivateAccess === true && cluster.endpointPublicAccess === false : undefined
+    if (!answer.ok || answer.addresses.length === 0) {
+      const why = answer.ok ? 'an empty answer' : `${answer.code} (${answer.message})`
+      return {
+        status: 'fail',
+        code: answer.ok ? 'DNS_NO_ANSWER' : answer.code,
+        category: 'dns',
+        summary: `${host} does not resolve: ${why}`,
+        evidence: { host: hostEvidence, answers: [], hostsFile: hostsLines, ms: answer.ms },
+        fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
+      }
+    }
+    const facts = networkFactsOf(ctx)
+    const ips = [...new Set(answer.addresses.map((a) => a.address))]
+    const answers = ips.map((ip) => ({ ip: showIp(ip), class: classifyAnswer(ip, facts) }))
+    const evidence = { host: hostEvidence, answers, hostsFile: hostsLines, ms: answer.ms }
+    const data = { host, port, ips, isIpLiteral: false }
+    const publicIps = ips.filter((ip) => classifyAnswer(ip, facts) === 'public')
+    if (publicIps.length > 0 && privateOnly) {
+      return {
+        status: 'fail',
+        code: 'DNS_PUBLIC_ANSWER',
+        category: 'dns',
+        summary: `${host} resolves to public ${publicIps.join(', ')} but the cluster is private-only`,
+        evidence,
+        data,
+        fixes: [buildPublicAnswerFix(host, publicIps, { hostsFile: hostsLines.length > 0 })],
+      }
+    }
+    if (facts.eniIps?.length) {
+      const stale = ips.filter((ip) => !facts.eniIps?.includes(ip) && classifyAnswer(ip, facts) !== 'public')
+      if (stale.length > 0) {
+        return {
+          status: 'fail',
+          code: 'DNS_STALE_ANSWER',
+          category: 'dns',
+          summary: `${host} resolves to ${stale.join(', ')}, which ${stale.length > 1 ? 'are not endpoint ENIs' : 'is not an endpoint ENI'} of the cluster (${facts.eniIps.join(', ')})`,
+          evidence,
+          data,
+          fixes: [buildStaleAnswerFix(host, stale, facts.eniIps)],
+        }
+      }
+    }
+    if (publicIps.length > 0) {
+      return {
+        status: 'warn',
+        code: 'DNS_PUBLIC_ANSWER',
+        summary: `${host} resolves to public ${publicIps.join(', ')}: traffic goes over the internet, not the VPN (the public endpoint is on, or a resolver rewrote the answer)`,
+        evidence,
+        data,
+      }
+    }
+    return {
+      status: 'pass',
+      summary: `${host} → ${ips.join(', ')}${hostsLines.length ? ' (from /etc/hosts)' : ''}`,
+      evidence,
+      data,
+    }
+  },
+}

@@ -1,0 +1,56 @@
+/**
+ * env.tools — which of the tools an operator relies on are installed, and their versions.
+ * Evidence: path and version of kubectl, aws, tailscale (including the macOS app's CLI), dig.
+ * Fix: none; a missing kubectl is a warning, the others only change what can be checked.
+ */
+import type { Probe, ProbeContext } from '../../engine/types.js'
+
+const TOOLS: { name: string; args: string[]; pick: (out: string) => string | undefined }[] = [
+  {
+    name: 'kubectl',
+    args: ['version', '--client', '-o', 'json'],
+    pick: (out) => {
+      try {
+        return (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion
+      } catch {
+        return undefined
+      }
+    },
+  },
+  { name: 'aws', args: ['--version'], pick: (out) => /aws-cli\/(\S+)/.exec(out)?.[1] },
+  { name: 'tailscale', args: ['version'], pick: (out) => out.split('\n')[0]?.trim() || undefined },
+  { name: 'dig', args: ['-v'], pick: (out) => /DiG (\S+)/.exec(out)?.[1] },
+]
+
+export interface ToolInfo {
+  path: string | null
+  version: string | null
+}
+
+async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number]): Promise<ToolInfo> {
+  const path = await ctx.env.which(tool.name)
+  if (!path) return { path: null, version: null }
+  const result = await ctx.env.exec(path, tool.args, { timeoutMs: 4000, signal: ctx.signal })
+  return { path, version: tool.pick(`${result.stdout}\n${result.stderr}`) ?? null }
+}
+
+export const toolsProbe: Probe<Record<string, ToolInfo>> = {
+  id: 'env.tools',
+  layer: 'env',
+  title: 'Tools on this workstation',
+  timeoutMs: 6000,
+  async run(ctx) {
+    const found = await Promise.all(TOOLS.map(async (tool) => [tool.name, await probeTool(ctx, tool)] as const))
+    const tools = Object.fromEntries(found)
+    const present = found.filter(([, info]) => info.path).map(([name, info]) => `${name} ${info.version ?? '(version unknown)'}`)
+    const missing = found.filter(([, info]) => !info.path).map(([name]) => name)
+    const summary = `${present.length ? `found ${present.join(', ')}` : 'none of kubectl, aws, tailscale, dig found'}${missing.length ? `; not found: ${missing.join(', ')}` : ''}`
+    return {
+      status: tools.kubectl?.path ? 'pass' : 'warn',
+      summary: tools.kubectl?.path ? summary : `kubectl is not on PATH; ${summary}`,
+      code: tools.kubectl?.path ? undefined : 'TOOL_MISSING',
+      evidence: { tools: Object.fromEntries(found.map(([name, info]) => [name, { path: info.path, version: info.version }])) },
+      data: tools,
+    }
+  },
+}

@@ -1,0 +1,115 @@
+/**
+ * network.tcp-connect — a TCP connection to port 443 of every endpoint IP, all at once,
+ * each bounded by --connect-timeout (a dropped SYN otherwise waits for the OS's 75-130 s).
+ * Evidence: per IP connected / refused / timeout / unreachable, the local address, the time.
+ * Fix: until AWS is read, the most likely cause with its alternatives and what would settle it.
+ */
+import type { Alternative, Category, FailureCode, Probe, ProbeContext } from '../../engine/types.js'
+import { buildSettleWithAwsFix, TIMEOUT_ALTERNATIVES } from '../../fixes/network.js'
+import { classifyAddress } from '../../platform/cidr.js'
+import type { ConnectResult } from '../../platform/env.js'
+import { showIp } from '../dns/system.js'
+import { listIps, type ResolvedEndpoint, type RouteVerdict } from '../shared.js'
+
+export interface TcpResult extends ConnectResult {
+  ip: string
+}
+
+function judge(ctx: ProbeContext, failed: TcpResult[], all: TcpResult[]): { category: Category; confirmed: boolean; alternatives: Alternative[]; why: string } {
+  const codes = new Set(failed.map((f) => f.code))
+  const routes = ctx.get<RouteVerdict[]>('routing.local-route') ?? []
+  const viaVpn = failed.every((f) => routes.find((r) => r.ip === f.ip)?.kind === 'vpn')
+  if (codes.has('TCP_UNREACHABLE')) {
+    return { category: 'routing', confirmed: true, alternatives: [], why: 'the network says the host is unreachable' }
+  }
+  if (codes.has('TCP_REFUSED') && codes.size === 1) {
+    return {
+      category: 'routing',
+      confirmed: false,
+      alternatives: [{ category: 'dns', summary: 'the address is not the API server: a stale DNS answer or a wrong endpoint in the kubeconfig' }],
+      why: 'something at that address actively refuses the connection: no API server listens there',
+    }
+  }
+  if (failed.every((f) => classifyAddress(f.ip) === 'public')) {
+    return {
+      category: 'dns',
+      confirmed: false,
+      alternatives: [{ category: 'security-group', summary: 'the public endpoint is on but publicAccessCidrs does not include your public IP' }],
+      why: 'the public addresses the name resolved to do not answer: for a private-only cluster the name should resolve to its private IPs',
+    }
+  }
+  if (failed.length < all.length) {
+    // Every endpoint ENI carries the same cluster security group: one bad subnet points at its route table or NACL.
+    return {
+      category: 'routing',
+      confirmed: false,
+      alternatives: [{ category: 'security-group', summary: 'a NACL on that endpoint subnet drops the traffic' }],
+      why: 'the other endpoint IPs answer, so the difference is in that subnet: its route table or NACL',
+    }
+  }
+  return {
+    category: viaVpn ? 'security-group' : 'routing',
+    confirmed: false,
+    alternatives: viaVpn ? TIMEOUT_ALTERNATIVES : [{ category: 'security-group', summary: 'the cluster security group has no 443 rule for the source' }],
+    why: viaVpn
+      ? 'the route enters the VPN, so the SYN is dropped on the AWS side: most often the cluster security group lacks a 443 rule for the VPN CIDR'
+      : 'the SYN gets no answer',
+  }
+}
+
+export const tcpConnectProbe: Probe<TcpResult[]> = {
+  id: 'network.tcp-connect',
+  layer: 'network',
+  title: 'TCP connection to each endpoint IP',
+  needs: ['dns.system'],
+  uses: ['routing.local-route', 'routing.vpn-peer'],
+  async run(ctx) {
+    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const results: TcpResult[] = await Promise.all(
+      resolved.ips.map(async (ip) => ({ ip, ...(await ctx.env.net.connect(ip, resolved.port, { timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal })) })),
+    )
+    const evidence = {
+      port: resolved.port,
+      timeoutMs: ctx.options.connectTimeoutMs,
+      connections: results.map((r) => ({
+        ip: showIp(r.ip),
+        result: r.ok ? 'connected' : (r.code ?? 'failed'),
+        ms: r.ms,
+        localAddress: r.localAddress ?? null,
+        error: r.message ?? null,
+      })),
+    }
+    const failed = results.filter((r) => !r.ok)
+    if (failed.length === 0) {
+      return {
+        status: 'pass',
+        summary: `connected to ${results.map((r) => `${r.ip}:${resolved.port} in ${r.ms} ms`).join(', ')}`,
+        evidence,
+        data: results,
+      }
+    }
+    const verdict = judge(ctx, failed, results)
+    const words: Partial<Record<FailureCode, string>> = {
+      TCP_TIMEOUT: `times out after ${ctx.options.connectTimeoutMs} ms`,
+      TCP_REFUSED: 'is refused',
+      TCP_UNREACHABLE: 'is unreachable',
+      TCP_RESET: 'is reset',
+    }
+    const parts = failed.map((f) => `TCP to ${f.ip}:${resolved.port} ${words[f.code ?? 'TCP_TIMEOUT'] ?? 'fails'}`)
+    const partial = failed.length < results.length
+    const summary = partial
+      ? `intermittent: ${parts.join('; ')}, while ${listIps(results.filter((r) => r.ok).map((r) => r.ip))} answers (${failed.length} of ${results.length} endpoint IPs; kubectl fails whenever it picks ${failed.length > 1 ? 'those' : 'that one'}): ${verdict.why}`
+      : `${parts.join('; ')}: ${verdict.why}`
+    return {
+      status: 'fail',
+      code: partial ? 'TCP_PARTIAL' : (failed[0]?.code ?? 'TCP_TIMEOUT'),
+      category: verdict.category,
+      confirmed: verdict.confirmed,
+      alternatives: verdict.alternatives,
+      summary,
+      evidence,
+      data: results,
+      fixes: failed.some((f) => f.code === 'TCP_TIMEOUT') ? [buildSettleWithAwsFix(ctx.target.cluster, ctx.target.region)] : [],
+    }
+  },
+}

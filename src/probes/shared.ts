@@ -1,0 +1,60 @@
+/** Readers of what earlier probes found, shared by the probes that build on them. */
+import type { ClusterInfo } from '../aws/clients.js'
+import type { ProbeContext } from '../engine/types.js'
+import type { RouteLookup } from '../platform/parsers/route.js'
+import type { TailscalePrefs, TailscaleStatus } from '../platform/parsers/tailscale-status.js'
+
+/** The endpoint the checks walk to: the cluster's own when AWS says it, else the user's. */
+export function endpointOf(ctx: Pick<ProbeContext, 'get' | 'target'>): URL | undefined {
+  const fromAws = ctx.get<ClusterInfo>('cluster.describe')?.endpoint
+  const raw = fromAws ?? ctx.target.endpoint
+  if (!raw) return undefined
+  try {
+    return new URL(raw)
+  } catch {
+    return undefined
+  }
+}
+
+export function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, '')
+}
+
+export function portOf(url: URL): number {
+  return Number(url.port || 443)
+}
+
+/** The CA to verify against: DescribeCluster's is the truth; the user's is what kubectl trusts. */
+export function clusterCaOf(ctx: Pick<ProbeContext, 'get' | 'target'>): { pem: string; source: string } | undefined {
+  const data = ctx.get<ClusterInfo>('cluster.describe')?.caData
+  if (data) return { pem: Buffer.from(data, 'base64').toString('utf8'), source: 'DescribeCluster certificateAuthority' }
+  if (ctx.target.caPem) return { pem: ctx.target.caPem, source: ctx.target.caSource ?? 'kubeconfig' }
+  return undefined
+}
+
+/** What dns.system hands on: the addresses kubectl would dial. */
+export interface ResolvedEndpoint {
+  host: string
+  port: number
+  ips: string[]
+  isIpLiteral: boolean
+}
+
+/** What routing.local-route hands on, per IP. */
+export interface RouteVerdict {
+  ip: string
+  lookup: RouteLookup
+  kind: 'vpn' | 'default' | 'lan' | 'local' | 'unreachable' | 'unknown'
+}
+
+export interface TailscaleState {
+  path: string
+  status?: TailscaleStatus
+  prefs?: TailscalePrefs
+  error?: string
+}
+
+/** Tell the user what happened to each IP in one short phrase list. */
+export function listIps(ips: string[], max = 4): string {
+  return ips.length <= max ? ips.join(', ') : `${ips.slice(0, max).join(', ')} and ${ips.length - max} more`
+}

@@ -1,0 +1,166 @@
+/**
+ * tls.handshake — a TLS handshake with each endpoint IP, SNI set to the endpoint host, the
+ * chain verified against the cluster CA (DescribeCluster's, else the kubeconfig's or --ca-file).
+ * Evidence: subject, SANs, issuer, validity, fingerprint, protocol, per IP.
+ * Fix: a stale CA in the kubeconfig (the certificate is the cluster's, the CA is not), or an
+ * interception (the certificate is not the cluster's at all).
+ */
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { Probe, ProbeContext, ProbeOutcome } from '../../engine/types.js'
+import { buildForeignCertificateFix, buildStaleCaFix } from '../../fixes/tls.js'
+import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
+import { clusterCaOf, type ResolvedEndpoint } from '../shared.js'
+
+interface IpHandshake extends HandshakeResult {
+  ip: string
+}
+
+function describeLeaf(leaf: CertificateInfo | undefined) {
+  if (!leaf) return null
+  return {
+    subject: leaf.subject,
+    issuer: leaf.issuer,
+    subjectAltName: leaf.subjectAltName,
+    validFrom: leaf.validFrom,
+    validTo: leaf.validTo,
+    fingerprint256: leaf.fingerprint256,
+  }
+}
+
+/** An API server certificate names the cluster: CN=kubernetes issuer and the endpoint or kubernetes SANs. */
+function looksLikeApiServer(leaf: CertificateInfo, host: string): boolean {
+  const issuedByKubernetes = /CN=kubernetes\b/i.test(leaf.issuer)
+  const names = leaf.subjectAltName.map((n) => n.replace(/^(DNS|IP Address):/, '').toLowerCase())
+  return issuedByKubernetes && (names.includes(host.toLowerCase()) || names.includes('kubernetes.default.svc'))
+}
+
+function issuerCn(leaf: CertificateInfo): string {
+  return /CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer
+}
+
+function judgeUnverified(ctx: ProbeContext, host: string, bad: IpHandshake, caSource: string, evidence: Record<string, unknown>): ProbeOutcome {
+  const leaf = bad.chain[0]
+  const code = bad.code ?? 'TLS_UNKNOWN_CA'
+  const where = `${bad.ip} presents`
+  if (code === 'TLS_EXPIRED') {
+    return { status: 'fail', code, category: 'tls', summary: `${where} a certificate outside its validity (${leaf?.validFrom} – ${leaf?.validTo}); check this machine's clock too`, evidence: evidence as never }
+  }
+  if (code === 'TLS_HOSTNAME_MISMATCH') {
+    return {
+      status: 'fail',
+      code,
+      category: 'tls',
+      summary: `${where} a certificate for ${leaf?.subjectAltName.join(', ') || leaf?.subject}, not for ${host}`,
+      evidence: evidence as never,
+      fixes: leaf ? [buildForeignCertificateFix(host, issuerCn(leaf), undefined)] : [],
+    }
+  }
+  const fromKubeconfig = !ctx.get<ClusterInfo>('cluster.describe')?.caData && ctx.target.sources.endpoint !== '--endpoint'
+  if (leaf && looksLikeApiServer(leaf, host) && fromKubeconfig) {
+    return {
+      status: 'fail',
+      code: 'TLS_STALE_CA',
+      category: 'kubeconfig',
+      confirmed: false,
+      alternatives: [{ category: 'tls', summary: 'another Kubernetes API server answers at this address' }],
+      summary: `${where} a Kubernetes API server certificate (issuer ${issuerCn(leaf)}) that the CA in ${caSource} did not sign: the kubeconfig CA looks stale`,
+      evidence: evidence as never,
+      fixes: [buildStaleCaFix({ ...ctx.target, caSource })],
+    }
+  }
+  return {
+    status: 'fail',
+    code,
+    category: 'tls',
+    // Only DescribeCluster's CA is the truth; a user-supplied CA may itself be the wrong one.
+    confirmed: Boolean(ctx.get<ClusterInfo>('cluster.describe')?.caData),
+    alternatives: ctx.get<ClusterInfo>('cluster.describe')?.caData
+      ? []
+      : [{ category: 'kubeconfig', summary: `${caSource} is not this cluster's CA` }],
+    summary: `${where} a certificate issued by "${leaf ? issuerCn(leaf) : 'unknown'}" that the cluster CA (${caSource}) did not sign: this is not the cluster's certificate`,
+    evidence: evidence as never,
+    fixes: leaf ? [buildForeignCertificateFix(host, issuerCn(leaf), undefined)] : [],
+  }
+}
+
+export const handshakeProbe: Probe<IpHandshake[]> = {
+  id: 'tls.handshake',
+  layer: 'tls',
+  title: 'TLS handshake and certificate',
+  needs: ['network.tcp-connect'],
+  uses: ['cluster.describe'],
+  async run(ctx) {
+    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const ca = clusterCaOf(ctx)
+    const results: IpHandshake[] = await Promise.all(
+      resolved.ips.map(async (ip) => ({
+        ip,
+        ...(await ctx.env.tls.handshake(ip, resolved.port, {
+          servername: resolved.host,
+          caPem: ca?.pem,
+          timeoutMs: ctx.options.connectTimeoutMs,
+          signal: ctx.signal,
+        })),
+      })),
+    )
+    const evidence = {
+      servername: resolved.isIpLiteral ? null : resolved.host,
+      ca: ca?.source ?? null,
+      handshakes: results.map((r) => ({
+        ip: r.ip,
+        ok: r.ok,
+        verified: r.verified,
+        error: r.verifyError ?? r.message ?? null,
+        protocol: r.protocol ?? null,
+        certificate: describeLeaf(r.chain[0]),
+      })),
+    }
+    const broken = results.find((r) => !r.ok)
+    if (broken) {
+      if (broken.code === 'TLS_TIMEOUT') {
+        return {
+          status: 'fail',
+          code: 'TLS_TIMEOUT',
+          category: 'routing',
+          confirmed: false,
+          alternatives: [{ category: 'tls', summary: 'a middlebox accepts the connection and never completes TLS' }],
+          summary: `TCP to ${broken.ip} connects but the TLS handshake never completes: typical of a path MTU black hole on the VPN (large packets dropped), or a middlebox`,
+          evidence,
+          data: results,
+        }
+      }
+      return { status: 'fail', code: broken.code ?? 'TLS_HANDSHAKE_FAILED', category: 'tls', summary: `TLS with ${broken.ip} failed: ${broken.message}`, evidence, data: results }
+    }
+    if (!ca) {
+      return {
+        status: 'warn',
+        summary: `handshake with ${results.map((r) => r.ip).join(', ')} done (${results[0]?.protocol}), but there is no cluster CA to check the certificate against: pass --ca-file or give AWS access`,
+        evidence,
+        data: results,
+      }
+    }
+    const unverified = results.find((r) => !r.verified)
+    if (unverified) return { ...judgeUnverified(ctx, resolved.host, unverified, ca.source, evidence), data: results }
+    // The certificate is the cluster's; the kubeconfig may still carry a CA kubectl will reject.
+    const describeCa = ctx.get<ClusterInfo>('cluster.describe')?.caData
+    const leaf = results[0]?.chain[0]
+    if (describeCa && ctx.target.caPem && leaf && !ctx.env.tls.issuedBy(leaf.pem, ctx.target.caPem, results[0]?.chain.slice(1).map((c) => c.pem))) {
+      return {
+        status: 'fail',
+        code: 'TLS_STALE_CA',
+        category: 'kubeconfig',
+        summary: `the API server's certificate verifies against the cluster CA from AWS, but not against ${ctx.target.caSource ?? 'the kubeconfig CA'}: kubectl will fail with x509: certificate signed by unknown authority`,
+        evidence,
+        data: results,
+        fixes: [buildStaleCaFix({ ...ctx.target, caSource: ctx.target.caSource })],
+      }
+    }
+    const l = results[0]?.chain[0]
+    return {
+      status: 'pass',
+      summary: `${results[0]?.protocol ?? 'TLS'} certificate for ${resolved.host} verified against ${ca.source}${l ? `, valid until ${l.validTo.slice(0, 10)}` : ''}`,
+      evidence,
+      data: results,
+    }
+  },
+}

@@ -1,0 +1,258 @@
+/**
+ * What to check, in this order: --endpoint (no AWS at all), --cluster/--region, or the
+ * kubeconfig context (current or --context), with cluster, region and profile read from its
+ * exec block. Bad input is a usage error with one clear line.
+ */
+import { isIP } from 'node:net'
+import { profileRegion } from '../aws/config-file.js'
+import { isKnownRegion, AWS_REGIONS } from '../aws/regions.js'
+import type { Target } from '../engine/types.js'
+import { usageError } from '../errors.js'
+import { loadKubeconfig, parseExecBlock, resolveKubeconfigPath, type ExecInfo } from '../kube/kubeconfig.js'
+import type { FsApi } from '../platform/env.js'
+import { closestNames } from '../util/closest.js'
+
+export interface TargetFlags {
+  cluster?: string
+  region?: string
+  profile?: string
+  context?: string
+  kubeconfig?: string
+  endpoint?: string
+  caFile?: string
+  resolver?: string[]
+}
+
+export interface ResolveDeps {
+  vars: Readonly<Record<string, string | undefined>>
+  fs: FsApi
+  platform?: string
+}
+
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/
+const EKS_HOST_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com(?:\.cn)?$|\.([a-z]{2}(?:-[a-z]+)+-\d)\.api\.aws$/
+const CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d{12}:cluster\/([0-9A-Za-z][A-Za-z0-9_-]*)$/
+
+export function validateClusterName(name: string): void {
+  if (!CLUSTER_NAME.test(name)) {
+    throw usageError(
+      'INVALID_CLUSTER_NAME',
+      `"${name}" is not a valid EKS cluster name: 1-100 letters, digits, hyphens or underscores, starting with a letter or digit`,
+    )
+  }
+}
+
+export function validateRegion(region: string): void {
+  if (!isKnownRegion(region)) {
+    const near = closestNames(region, AWS_REGIONS)
+    throw usageError('UNKNOWN_REGION', `unknown AWS region "${region}"${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`)
+  }
+}
+
+/** A server URL must be https with a host; kubectl would refuse anything else for EKS. */
+export function validateEndpoint(endpoint: string): URL {
+  let url: URL
+  try {
+    url = new URL(endpoint)
+  } catch {
+    throw usageError('INVALID_ENDPOINT', `"${endpoint}" is not a URL; expected https://HOST[:PORT]`)
+  }
+  if (url.protocol !== 'https:') {
+    throw usageError('INVALID_ENDPOINT', `the endpoint must use https, not ${url.protocol.replace(':', '')}: ${endpoint}`)
+  }
+  return url
+}
+
+export function regionFromEndpoint(endpoint: string | undefined): string | undefined {
+  if (!endpoint) return undefined
+  try {
+    const m = EKS_HOST_REGION.exec(new URL(endpoint).hostname.toLowerCase())
+    return m?.[1] ?? m?.[2]
+  } catch {
+    return undefined
+  }
+}
+
+export function parseClusterArn(arn: string | undefined): { region: string; name: string } | undefined {
+  const m = arn ? CLUSTER_ARN.exec(arn) : null
+  return m ? { region: m[1] ?? '', name: m[2] ?? '' } : undefined
+}
+
+function ensureNoConflicts(flags: TargetFlags): void {
+  if (flags.endpoint && (flags.context || flags.kubeconfig)) {
+    throw usageError('CONFLICTING_FLAGS', '--endpoint checks a bare endpoint; it cannot be combined with --context or --kubeconfig')
+  }
+  if (flags.caFile && !flags.endpoint) {
+    throw usageError('CONFLICTING_FLAGS', '--ca-file goes with --endpoint; the CA otherwise comes from the kubeconfig or DescribeCluster')
+  }
+  if (flags.cluster && flags.context) {
+    throw usageError('CONFLICTING_FLAGS', '--cluster and --context both choose the target; give one of them')
+  }
+  for (const resolver of flags.resolver ?? []) {
+    if (isIP(resolver) === 0) throw usageError('INVALID_RESOLVER', `--resolver expects an IP address, got "${resolver}"`)
+  }
+}
+
+async function readCaFile(path: string, fs: FsApi, what: string): Promise<string> {
+  const pem = await fs.readText(path)
+  if (pem === undefined) throw usageError('CA_FILE_UNREADABLE', `${what} ${path} does not exist or cannot be read`)
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw usageError('CA_FILE_INVALID', `${what} ${path} holds no PEM certificate`)
+  return pem
+}
+
+async function fillRegion(target: Target, flags: TargetFlags, deps: ResolveDeps): Promise<void> {
+  const candidates: [string | undefined, string][] = [
+    [flags.region, '--region'],
+    [target.region, target.sources.region ?? 'kubeconfig'],
+    [deps.vars.AWS_REGION, 'AWS_REGION'],
+    [deps.vars.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
+  ]
+  for (const [value, source] of candidates) {
+    if (value) {
+      target.region = value
+      target.sources.region = source
+      break
+    }
+  }
+  if (!target.region && target.cluster) {
+    const fromProfile = await profileRegion(target.profile, { vars: deps.vars, homedir: deps.fs.homedir(), readText: deps.fs.readText })
+    if (fromProfile) {
+      target.region = fromProfile
+      target.sources.region = `profile ${target.profile ?? 'default'}`
+    }
+  }
+  if (target.region) validateRegion(target.region)
+}
+
+function applyExec(target: Target, exec: ExecInfo | undefined): void {
+  if (!exec) return
+  if (exec.cluster) {
+    target.cluster = exec.cluster
+    target.sources.cluster = `kubeconfig exec (${exec.command})`
+  }
+  if (exec.region) {
+    target.region = exec.region
+    target.sources.region = `kubeconfig exec (${exec.command})`
+  }
+  if (exec.profile) {
+    target.profile = exec.profile
+    target.sources.profile = 'kubeconfig exec'
+  }
+  if (exec.roleArn) target.roleArn = exec.roleArn
+}
+
+async function resolveFromKubeconfig(target: Target, flags: TargetFlags, deps: ResolveDeps): Promise<void> {
+  const view = await loadKubeconfig({
+    explicitPath: flags.kubeconfig,
+    vars: deps.vars,
+    homedir: deps.fs.homedir(),
+    readText: deps.fs.readText,
+    platform: deps.platform,
+  })
+  const contextName = flags.context ?? view.currentContext
+  if (!contextName) {
+    throw usageError(
+      'NO_CURRENT_CONTEXT',
+      `${view.files.join(', ')} sets no current-context; pass --context NAME, or --cluster NAME --region R`,
+    )
+  }
+  const context = view.contexts.get(contextName)
+  if (!context) {
+    const near = closestNames(contextName, [...view.contexts.keys()])
+    const known = [...view.contexts.keys()]
+    throw usageError(
+      'CONTEXT_NOT_FOUND',
+      `context "${contextName}" is not in ${view.files.join(', ')}` +
+        (near.length ? `; did you mean ${near.join(' or ')}?` : known.length ? `; known contexts: ${known.slice(0, 5).join(', ')}` : ''),
+    )
+  }
+  target.context = contextName
+  target.kubeconfigPath = context.file
+  target.sources.context = flags.context ? '--context' : 'current-context'
+  const clusterName = typeof context.value.cluster === 'string' ? context.value.cluster : undefined
+  const userName = typeof context.value.user === 'string' ? context.value.user : undefined
+  const cluster = clusterName ? view.clusters.get(clusterName) : undefined
+  if (!cluster) {
+    throw usageError('KUBECONFIG_INVALID', `context "${contextName}" refers to cluster "${clusterName ?? ''}", which is not defined`)
+  }
+  if (typeof cluster.value.server === 'string') {
+    target.endpoint = cluster.value.server
+    target.sources.endpoint = `kubeconfig cluster ${cluster.name}`
+  }
+  if (typeof cluster.value['proxy-url'] === 'string') target.proxyUrl = cluster.value['proxy-url']
+  const caData = cluster.value['certificate-authority-data']
+  const caFile = cluster.value['certificate-authority']
+  if (typeof caData === 'string' && caData) {
+    target.caPem = Buffer.from(caData, 'base64').toString('utf8')
+    target.caSource = `certificate-authority-data of ${cluster.name}`
+  } else if (typeof caFile === 'string' && caFile) {
+    const path = resolveKubeconfigPath(caFile, cluster.file)
+    target.caPem = await readCaFile(path, deps.fs, 'certificate-authority')
+    target.caSource = path
+  }
+  const arn = parseClusterArn(cluster.name)
+  if (arn) {
+    target.cluster = arn.name
+    target.region = arn.region
+    target.sources.cluster = target.sources.region = 'kubeconfig cluster ARN'
+  }
+  const user = userName ? view.users.get(userName) : undefined
+  const exec = user && typeof user.value.exec === 'object' && user.value.exec !== null ? parseExecBlock(user.value.exec as Record<string, unknown>) : undefined
+  applyExec(target, exec)
+  if (!target.region) {
+    const fromHost = regionFromEndpoint(target.endpoint)
+    if (fromHost) {
+      target.region = fromHost
+      target.sources.region = 'endpoint host name'
+    }
+  }
+}
+
+export async function resolveTarget(flags: TargetFlags, deps: ResolveDeps): Promise<Target> {
+  ensureNoConflicts(flags)
+  const target: Target = { resolvers: flags.resolver ?? [], sources: {} }
+  if (flags.profile) {
+    target.profile = flags.profile
+    target.sources.profile = '--profile'
+  }
+  if (flags.endpoint) {
+    validateEndpoint(flags.endpoint)
+    target.endpoint = flags.endpoint
+    target.sources.endpoint = '--endpoint'
+    if (flags.caFile) {
+      target.caPem = await readCaFile(flags.caFile, deps.fs, '--ca-file')
+      target.caSource = flags.caFile
+    }
+    if (flags.cluster) {
+      validateClusterName(flags.cluster)
+      target.cluster = flags.cluster
+      target.sources.cluster = '--cluster'
+      await fillRegion(target, flags, deps)
+    }
+    return target
+  }
+  if (flags.cluster) {
+    validateClusterName(flags.cluster)
+    target.cluster = flags.cluster
+    target.sources.cluster = '--cluster'
+    if (!target.profile && deps.vars.AWS_PROFILE) {
+      target.profile = deps.vars.AWS_PROFILE
+      target.sources.profile = 'AWS_PROFILE'
+    }
+    await fillRegion(target, flags, deps)
+    if (!target.region) {
+      throw usageError('NO_REGION', `no region for cluster "${flags.cluster}": pass --region, or set AWS_REGION or a region in the profile`)
+    }
+    return target
+  }
+  await resolveFromKubeconfig(target, flags, deps)
+  if (flags.profile) target.profile = flags.profile
+  if (target.endpoint) validateEndpoint(target.endpoint)
+  if (target.cluster) validateClusterName(target.cluster)
+  if (flags.region) {
+    target.region = flags.region
+    target.sources.region = '--region'
+  }
+  if (target.region) validateRegion(target.region)
+  return target
+}
