@@ -63,6 +63,8 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
     let client = cache.get(key)
     if (!client) {
       client = (async () => {
+        // The SDK's notice about its own future Node support is not the operator's problem.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
         const [{ EKSClient }, { fromNodeProviderChain }] = await Promise.all([
           import('@aws-sdk/client-eks'),
           import('@aws-sdk/credential-providers'),

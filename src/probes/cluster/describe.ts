@@ -7,9 +7,10 @@
 import type { AwsResult, ClusterInfo } from '../../aws/clients.js'
 import type { Probe, ProbeOutcome } from '../../engine/types.js'
 import { buildClusterNameFix } from '../../fixes/cluster.js'
+import { buildAccessDeniedFix, buildNoCredentialsFix } from '../../fixes/credentials.js'
 import { closestNames } from '../../util/closest.js'
 
-function awsFailure(ctx: { target: { endpoint?: string } }, result: Extract<AwsResult<unknown>, { ok: false }>): ProbeOutcome<ClusterInfo> {
+function awsFailure(ctx: { target: { endpoint?: string; profile?: string } }, result: Extract<AwsResult<unknown>, { ok: false }>): ProbeOutcome<ClusterInfo> {
   const evidence = { error: result.errorName ?? result.code, message: result.message }
   const reason =
     result.code === 'AWS_NO_CREDENTIALS'
@@ -27,6 +28,12 @@ function awsFailure(ctx: { target: { endpoint?: string } }, result: Extract<AwsR
     confirmed: result.code !== 'TIMEOUT',
     summary: `${reason}, and nothing else says where the endpoint is`,
     evidence,
+    fixes:
+      result.code === 'AWS_NO_CREDENTIALS'
+        ? [buildNoCredentialsFix(ctx.target.profile)]
+        : result.code === 'AWS_ACCESS_DENIED'
+          ? [buildAccessDeniedFix(result.action ?? 'eks:DescribeCluster')]
+          : [],
   }
 }
 
