@@ -50,7 +50,7 @@ export function classifyAwsError(error: unknown, action: string): { code: Failur
   if (name === 'ResourceNotFoundException') return { code: 'CLUSTER_NOT_FOUND', message, errorName: name }
   if (ACCESS_DENIED.test(name) || ACCESS_DENIED.test(message)) return { code: 'AWS_ACCESS_DENIED', message, errorName: name, action }
   if (name === 'TimeoutError' || name === 'AbortError' || /timed? ?out/i.test(message)) {
-    return { code: 'TIMEOUT', message: `${action} did not answer in time: ${message}`, errorName: name }
+    return { code: 'AWS_TIMEOUT', message: `${action} did not answer in time: ${message}`, errorName: name }
   }
   return { code: 'AWS_ERROR', message, errorName: name }
 }

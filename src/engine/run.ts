@@ -2,6 +2,7 @@
  * The scheduler: start every probe as soon as its prerequisites are done, under a concurrency
  * limit and a time bound each; report in path order whatever the completion order was.
  */
+import { setMaxListeners } from 'node:events'
 import type { CheckResult, Probe, ProbeId, ProbeOutcome, RunOptions, Target } from './types.js'
 import type { ProbeEnv } from '../platform/env.js'
 
@@ -86,6 +87,7 @@ async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<Pr
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, total])
   let timer: NodeJS.Timeout | undefined
+  let onTotal: (() => void) | undefined
   const bound = new Promise<ProbeOutcome>((resolve) => {
     const onTimeout = (why: string) =>
       resolve({ status: 'fail', code: 'TIMEOUT', summary: `${probe.title} did not finish ${why}`, confirmed: false })
@@ -93,7 +95,8 @@ async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<Pr
       controller.abort()
       onTimeout(`within ${timeoutMs} ms`)
     }, timeoutMs)
-    total.addEventListener('abort', () => onTimeout('before the total --timeout ran out'), { once: true })
+    onTotal = () => onTimeout('before the total --timeout ran out')
+    total.addEventListener('abort', onTotal, { once: true })
   })
   try {
     return await Promise.race([
@@ -109,12 +112,15 @@ async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<Pr
     ])
   } finally {
     clearTimeout(timer)
+    if (onTotal) total.removeEventListener('abort', onTotal)
   }
 }
 
 export async function runProbes(probes: readonly Probe[], input: RunInput): Promise<CheckResult[]> {
   const limit = createLimiter(input.concurrency ?? 8)
   const total = AbortSignal.timeout(input.options.totalTimeoutMs)
+  // Every running probe and each of its calls listens to the total bound.
+  setMaxListeners(0, total)
   const done = new Map<ProbeId, Promise<CheckResult>>()
   const results = new Map<ProbeId, CheckResult>()
   const data = new Map<ProbeId, unknown>()

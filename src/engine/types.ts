@@ -79,6 +79,7 @@ export type FailureCode =
   | 'AWS_ACCESS_DENIED'
   | 'AWS_NO_CREDENTIALS'
   | 'AWS_ERROR'
+  | 'AWS_TIMEOUT'
   | 'TOOL_MISSING'
   | 'TIMEOUT'
   | 'PROBE_CRASHED'

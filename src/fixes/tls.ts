@@ -25,3 +25,15 @@ export function buildForeignCertificateFix(host: string, issuer: string, viaProx
     commands: viaProxy ? [`export NO_PROXY="\${NO_PROXY:+$NO_PROXY,}${host}"`] : [],
   }
 }
+
+export function buildPathMtuFix(ip: string): Fix {
+  return {
+    category: 'routing',
+    title: `Find the largest packet that reaches ${ip}`,
+    why:
+      'The SYN and its answer are small and pass; the server certificate needs full-size packets. If those are dropped ' +
+      'without an ICMP "fragmentation needed" reaching you, the handshake hangs. Probe the path MTU, then lower the ' +
+      'MTU of the VPN interface (or clamp MSS on the VPN router) below it.',
+    commands: [`ping -c 3 -M do -s 1200 ${ip}   # Linux; lower -s until it passes`, `ping -c 3 -D -s 1200 ${ip}   # macOS`],
+  }
+}

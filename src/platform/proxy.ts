@@ -77,3 +77,15 @@ export function decideProxy(url: string, vars: Readonly<Record<string, string | 
   }
   return { ...base, proxy: normaliseProxyUrl(found[1]), variable: found[0], reason: 'proxied' }
 }
+
+/** A proxy URL fit to print: the password, if any, never appears. */
+export function displayProxyUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (!parsed.password) return url
+    parsed.password = '****'
+    return parsed.toString().replace(/\/$/, '')
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:****@')
+  }
+}

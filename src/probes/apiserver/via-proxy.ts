@@ -5,6 +5,7 @@
  * Fix: add the endpoint host to NO_PROXY, or make the proxy reach the VPC.
  */
 import type { Fix, Probe } from '../../engine/types.js'
+import { displayProxyUrl } from '../../platform/proxy.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
 import type { ProxyUse } from '../env/proxy.js'
 
@@ -40,17 +41,18 @@ export const viaProxyProbe: Probe = {
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
       signal: ctx.signal,
     })
-    const evidence = { proxy: use.proxy, source: use.source ?? null, status: result.status ?? null, error: result.ok ? null : `${result.code}: ${result.message}` }
+    const proxy = displayProxyUrl(use.proxy)
+    const evidence = { proxy, source: use.source ?? null, status: result.status ?? null, error: result.ok ? null : `${result.code}: ${result.message}` }
     if (result.ok && result.status !== undefined && result.status < 500) {
-      return { status: 'pass', summary: `through ${use.proxy}, GET /readyz → ${result.status}: the proxy reaches the API server`, evidence }
+      return { status: 'pass', summary: `through ${proxy}, GET /readyz → ${result.status}: the proxy reaches the API server`, evidence }
     }
     return {
       status: 'fail',
       code: result.ok ? 'HTTP_5XX' : (result.code ?? 'PROXY_UNREACHABLE'),
       category: 'proxy',
-      summary: `kubectl's path goes through ${use.proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : result.message}`,
+      summary: `kubectl's path goes through ${proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : (result.message ?? "").split(use.proxy).join(proxy)}`,
       evidence,
-      fixes: [buildNoProxyFix(endpoint.hostname, use.proxy, use.source === 'kubeconfig proxy-url')],
+      fixes: [buildNoProxyFix(endpoint.hostname, proxy, use.source === 'kubeconfig proxy-url')],
     }
   },
 }

@@ -24,8 +24,8 @@ function awsFailure(ctx: { target: { endpoint?: string; profile?: string } }, re
   return {
     status: 'fail',
     code: result.code,
-    category: result.code === 'AWS_ERROR' || result.code === 'TIMEOUT' ? 'cluster' : 'credentials',
-    confirmed: result.code !== 'TIMEOUT',
+    category: result.code === 'AWS_ERROR' || result.code === 'AWS_TIMEOUT' ? 'cluster' : 'credentials',
+    confirmed: result.code !== 'AWS_TIMEOUT',
     summary: `${reason}, and nothing else says where the endpoint is`,
     evidence,
     fixes:

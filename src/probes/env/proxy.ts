@@ -4,7 +4,7 @@
  * Fix: none here; apiserver.via-proxy proves whether that proxy path works.
  */
 import type { Probe } from '../../engine/types.js'
-import { decideProxy, type ProxyDecision } from '../../platform/proxy.js'
+import { decideProxy, displayProxyUrl, type ProxyDecision } from '../../platform/proxy.js'
 import { endpointOf } from '../shared.js'
 
 /** The proxy kubectl would use for the endpoint, if any. */
@@ -23,17 +23,18 @@ export const proxyProbe: Probe<ProxyUse> = {
     const endpoint = endpointOf(ctx)
     const url = endpoint?.toString() ?? 'https://endpoint.invalid/'
     const decision = decideProxy(url, ctx.env.vars)
+    const shown = (url: string | undefined) => (url ? displayProxyUrl(url) : null)
     const evidence = {
-      HTTPS_PROXY: ctx.env.vars.HTTPS_PROXY ?? ctx.env.vars.https_proxy ?? null,
+      HTTPS_PROXY: shown(ctx.env.vars.HTTPS_PROXY ?? ctx.env.vars.https_proxy),
       NO_PROXY: decision.noProxy ?? null,
-      kubeconfigProxyUrl: ctx.target.proxyUrl ?? null,
+      kubeconfigProxyUrl: shown(ctx.target.proxyUrl),
       decision: decision.reason,
       bypassedBy: decision.bypassedBy ?? null,
     }
     if (ctx.target.proxyUrl) {
       return {
         status: 'warn',
-        summary: `the kubeconfig cluster sets proxy-url ${ctx.target.proxyUrl}: kubectl sends API traffic through it, whatever NO_PROXY says`,
+        summary: `the kubeconfig cluster sets proxy-url ${displayProxyUrl(ctx.target.proxyUrl)}: kubectl sends API traffic through it, whatever NO_PROXY says`,
         evidence,
         data: { proxy: ctx.target.proxyUrl, source: 'kubeconfig proxy-url', decision },
       }
@@ -45,7 +46,7 @@ export const proxyProbe: Probe<ProxyUse> = {
         : '; NO_PROXY is not set'
       return {
         status: 'warn',
-        summary: `kubectl sends API traffic for ${host} through ${decision.proxy} (${decision.variable})${noProxyNote}`,
+        summary: `kubectl sends API traffic for ${host} through ${displayProxyUrl(decision.proxy)} (${decision.variable})${noProxyNote}`,
         evidence,
         data: { proxy: decision.proxy, source: decision.variable, decision },
       }

@@ -7,7 +7,7 @@
  */
 import type { ClusterInfo } from '../../aws/clients.js'
 import type { Probe, ProbeContext, ProbeOutcome } from '../../engine/types.js'
-import { buildForeignCertificateFix, buildStaleCaFix } from '../../fixes/tls.js'
+import { buildForeignCertificateFix, buildPathMtuFix, buildStaleCaFix } from '../../fixes/tls.js'
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
 import { clusterCaOf, type ResolvedEndpoint } from '../shared.js'
 
@@ -127,6 +127,7 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
           summary: `TCP to ${broken.ip} connects but the TLS handshake never completes: typical of a path MTU black hole on the VPN (large packets dropped), or a middlebox`,
           evidence,
           data: results,
+          fixes: [buildPathMtuFix(broken.ip)],
         }
       }
       return { status: 'fail', code: broken.code ?? 'TLS_HANDSHAKE_FAILED', category: 'tls', summary: `TLS with ${broken.ip} failed: ${broken.message}`, evidence, data: results }
