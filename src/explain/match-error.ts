@@ -39,7 +39,7 @@ const RULES: { pattern: RegExp; meaning: ErrorMeaning }[] = [
     meaning: { id: 'timeout', categories: ['routing', 'security-group'], layers: ['dns', 'routing', 'network', 'tls', 'cluster'], meaning: 'packets to the endpoint get no answer: the route, the VPN, or a security group drops them' },
   },
   {
-    pattern: /connection refused/i,
+    pattern: /connection refused|connection to the server \S+ was refused/i,
     meaning: { id: 'refused', categories: ['routing', 'kubeconfig'], layers: ['dns', 'network', 'cluster'], meaning: 'something answers at that address but not the API server (often localhost:8080: no kubeconfig context at all)' },
   },
   {
