@@ -111,7 +111,15 @@ export interface HttpApi {
 
 export interface FsApi {
   readText(path: string): Promise<string | undefined>
+  /** Size and modification time, to tell whether a file changed. */
+  stat(path: string): Promise<{ size: number; mtimeMs: number } | undefined>
   homedir(): string
+}
+
+/** A small persistent store for facts that are slow to learn and rarely change. */
+export interface Cache {
+  read<T>(name: string): Promise<T | undefined>
+  write(name: string, value: unknown): Promise<void>
 }
 
 export interface Clock {
@@ -131,5 +139,6 @@ export interface ProbeEnv {
   http: HttpApi
   aws: AwsClients
   fs: FsApi
+  cache: Cache
   clock: Clock
 }

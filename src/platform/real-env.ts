@@ -1,8 +1,9 @@
 /** The real world: the only ProbeEnv that touches the machine, the network and AWS. */
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { createAwsClients } from '../aws/clients.js'
 import type { Platform, ProbeEnv } from './env.js'
+import { cacheDir, createFileCache } from './cache.js'
 import { createDns } from './dns.js'
 import { execFile } from './exec.js'
 import { createHttp } from './http.js'
@@ -34,8 +35,17 @@ export function createRealEnv(vars: Readonly<Record<string, string | undefined>>
           return undefined
         }
       },
+      stat: async (path) => {
+        try {
+          const info = await stat(path)
+          return { size: info.size, mtimeMs: info.mtimeMs }
+        } catch {
+          return undefined
+        }
+      },
       homedir: () => vars.HOME ?? homedir(),
     },
+    cache: createFileCache(cacheDir(vars, platform)),
     clock: { now: () => Date.now() },
   }
 }

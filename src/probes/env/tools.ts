@@ -27,11 +27,21 @@ export interface ToolInfo {
   version: string | null
 }
 
-async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number]): Promise<ToolInfo> {
+/** A version is remembered per binary (path, size, mtime) for a day: `aws --version` alone costs ~0.5 s. */
+const VERSION_TTL_MS = 24 * 3600 * 1000
+type VersionCache = Record<string, { key: string; version: string; at: number }>
+
+async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number], cache: VersionCache): Promise<ToolInfo> {
   const path = await ctx.env.which(tool.name)
   if (!path) return { path: null, version: null }
+  const info = await ctx.env.fs.stat(path)
+  const key = info ? `${path}|${info.size}|${info.mtimeMs}` : undefined
+  const hit = cache[tool.name]
+  if (key && hit && hit.key === key && ctx.env.clock.now() - hit.at < VERSION_TTL_MS) return { path, version: hit.version }
   const result = await ctx.env.exec(path, tool.args, { timeoutMs: 4000, signal: ctx.signal })
-  return { path, version: tool.pick(`${result.stdout}\n${result.stderr}`) ?? null }
+  const version = tool.pick(`${result.stdout}\n${result.stderr}`) ?? null
+  if (key && version) cache[tool.name] = { key, version, at: ctx.env.clock.now() }
+  return { path, version }
 }
 
 export const toolsProbe: Probe<Record<string, ToolInfo>> = {
@@ -40,7 +50,10 @@ export const toolsProbe: Probe<Record<string, ToolInfo>> = {
   title: 'Tools on this workstation',
   timeoutMs: 6000,
   async run(ctx) {
-    const found = await Promise.all(TOOLS.map(async (tool) => [tool.name, await probeTool(ctx, tool)] as const))
+    const cache = (await ctx.env.cache.read<VersionCache>('tool-versions')) ?? {}
+    const before = JSON.stringify(cache)
+    const found = await Promise.all(TOOLS.map(async (tool) => [tool.name, await probeTool(ctx, tool, cache)] as const))
+    if (JSON.stringify(cache) !== before) await ctx.env.cache.write('tool-versions', cache)
     const tools = Object.fromEntries(found)
     const present = found.filter(([, info]) => info.path).map(([name, info]) => `${name} ${info.version ?? '(version unknown)'}`)
     const missing = found.filter(([, info]) => !info.path).map(([name]) => name)
