@@ -21,14 +21,14 @@ export interface RunInput {
 
 const DEFAULT_PROBE_TIMEOUT_MS = 15_000
 
-/** Select probes, pulling in what they need (not what they merely use), in registry order. */
+/** Select probes, pulling in what they need and use (transitively), in registry order. */
 export function selectProbes(all: readonly Probe[], wanted: (probe: Probe) => boolean): Probe[] {
   const byId = new Map(all.map((p) => [p.id, p]))
   const chosen = new Set<ProbeId>()
   const add = (probe: Probe) => {
     if (chosen.has(probe.id)) return
     chosen.add(probe.id)
-    for (const need of probe.needs ?? []) {
+    for (const need of [...(probe.needs ?? []), ...(probe.uses ?? [])]) {
       const dep = byId.get(need)
       if (dep) add(dep)
     }

@@ -25,13 +25,14 @@ export function buildPrivateOnlyFix(cluster: string, region: string, privateAcce
   }
 }
 
-export function buildClusterNameFix(typed: string, suggestions: string[], region: string): Fix {
+export function buildClusterNameFix(typed: string, suggestions: string[], region: string, profile?: string): Fix {
+  const withProfile = profile ? ` --profile ${profile}` : ''
   return {
     category: 'cluster',
     title: suggestions.length ? `Use the cluster's real name: ${suggestions[0]}` : `Find the cluster's name in ${region}`,
     why: `No cluster named "${typed}" exists in ${region} for these credentials.`,
     commands: suggestions.length
-      ? suggestions.map((name) => `eksdoctor check --cluster ${name} --region ${region}`)
-      : [`aws eks list-clusters --region ${region}`],
+      ? suggestions.map((name) => `eksdoctor check --cluster ${name} --region ${region}${withProfile}`)
+      : [`aws eks list-clusters --region ${region}${withProfile}`],
   }
 }

@@ -1,7 +1,7 @@
 /** Small IPv4/IPv6 prefix arithmetic on top of node:net's BlockList (no DNS, no sockets). */
 import { BlockList, isIP, isIPv4 } from 'node:net'
 
-export type AddressClass = 'loopback' | 'link-local' | 'private' | 'cgnat' | 'public'
+export type AddressClass = 'loopback' | 'link-local' | 'private' | 'cgnat' | 'reserved' | 'public'
 
 const RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
 const CGNAT = '100.64.0.0/10'
@@ -40,6 +40,8 @@ export function classifyAddress(ip: string): AddressClass {
   if (cidrContains(['169.254.0.0/16', 'fe80::/10'], ip)) return 'link-local'
   if (cidrContains([...RFC1918, 'fc00::/7'], ip)) return 'private'
   if (cidrContains(CGNAT, ip)) return 'cgnat'
+  // "This network", multicast and class E (netmasks like 255.255.255.0 and 0.0.0.0/0 in text) identify no one.
+  if (cidrContains(['0.0.0.0/8', '224.0.0.0/3', '::/128', 'ff00::/8'], ip)) return 'reserved'
   return 'public'
 }
 

@@ -39,6 +39,12 @@ export function buildPathRows(report: Report): { ip: string; hops: Hop[] }[] {
   const tls = byId.get('tls.handshake')
   const readyz = byId.get('apiserver.readyz')
   const port = tcp?.evidence.port ?? 443
+  if (dns?.status === 'fail') {
+    // The name itself is the broken link: no row per answer, one row that stops at DNS.
+    const notReached = ['route', 'endpoint:443', 'TLS', '/readyz'].map((label) => ({ label, state: 'not-reached' as const }))
+    const answered = ips.length ? ` → ${ips.join(', ')}` : ''
+    return [{ ip: '', hops: [{ label: 'workstation', state: 'ok' }, { label: `DNS ${dns.code ?? 'failed'}${answered}`, state: 'broken' }, ...notReached] }]
+  }
   return ips.map((ip) => {
     let reached = true
     const hop = (label: string, state: HopState): Hop => {
@@ -58,6 +64,6 @@ export function buildPathRows(report: Report): { ip: string; hops: Hop[] }[] {
     hops.push(hop(`${ip}:${String(port)}`, t ? (t.result === 'connected' ? 'ok' : 'broken') : 'unknown'))
     hops.push(hop('TLS', h ? (h.ok && (h.verified || tls?.status === 'warn') ? 'ok' : 'broken') : 'unknown'))
     hops.push(hop('/readyz', z ? (typeof z.status === 'number' && z.status < 500 && z.status !== 404 ? 'ok' : 'broken') : 'unknown'))
-    return { ip, hops: hops.map((x) => (x.state === 'unknown' && !reached ? { ...x, state: 'not-reached' } : x)) }
+    return { ip, hops }
   })
 }

@@ -4,14 +4,19 @@
  * part is replaced by its stable mask, in evidence and in every sentence that quotes it.
  */
 import { isPublicAddress } from '../platform/cidr.js'
-import { isSensitive, maskValue, type Sensitive } from './sensitive.js'
+import { endpointTag, isSensitive, maskValue, type Sensitive } from './sensitive.js'
 
 const ARN_ACCOUNT = /(arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:)(\d{12})(?=:)/g
 const ACCOUNT_FIELD = /\b(\d{12})\b/g
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g
-const EKS_HOST = /\b([0-9A-Fa-f]{32})((?:\.[a-z0-9]+)?\.[a-z]{2}(?:-[a-z]+)+-\d\.eks\.amazonaws\.com(?:\.cn)?)\b/g
+// The unique part of an EKS endpoint host, also when a command escapes its dots (sed, grep).
+const EKS_HOST_UNIQUE = /\b[0-9A-Fa-f]{32}(?=(?:\\?\.[A-Za-z0-9-]+)*?\\?\.eks\\?\.amazonaws\\?\.com)/g
 
 export type Redactor = (text: string) => string
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
 
 function collectSensitive(value: unknown, found: Sensitive[]): void {
   if (isSensitive(value)) found.push(value)
@@ -27,11 +32,14 @@ export function createRedactor(source: unknown, redact: boolean): Redactor {
   const accounts = new Set(marked.filter((s) => s.$sensitive === 'account').map((s) => s.raw))
   return (text: string) => {
     let out = text
-    for (const s of replacements) if (s.raw) out = out.split(s.raw).join(s.masked)
+    for (const s of replacements) {
+      if (!s.raw) continue
+      out = s.$sensitive === 'endpoint-host' ? out.replace(new RegExp(escapeRegExp(s.raw), 'gi'), s.masked) : out.split(s.raw).join(s.masked)
+    }
     if (!redact) return out
     out = out.replace(ARN_ACCOUNT, (_, prefix: string, account: string) => `${prefix}${maskValue('account', account)}`)
     out = out.replace(ACCOUNT_FIELD, (match: string) => (accounts.has(match) ? maskValue('account', match) : match))
-    out = out.replace(EKS_HOST, (match: string) => maskValue('endpoint-host', match))
+    out = out.replace(EKS_HOST_UNIQUE, (unique: string) => endpointTag(unique))
     out = out.replace(IPV4, (ip: string) => (isPublicAddress(ip) ? maskValue('public-ip', ip) : ip))
     return out
   }

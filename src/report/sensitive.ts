@@ -21,6 +21,11 @@ export function isSensitive(value: unknown): value is Sensitive {
   return typeof value === 'object' && value !== null && '$sensitive' in value && 'raw' in value
 }
 
+/** The mask of the unique first label of an EKS endpoint host. */
+export function endpointTag(unique: string): string {
+  return `ENDPOINT-${createHash('sha256').update(`endpoint-host:${unique.toLowerCase()}`).digest('hex').slice(0, 6)}`
+}
+
 /** The same input always gets the same mask, so a redacted report still correlates. */
 export function maskValue(kind: SensitiveKind, raw: string): string {
   if (kind === 'secret') return '[secret]'
@@ -32,8 +37,10 @@ export function maskValue(kind: SensitiveKind, raw: string): string {
       return `PUBLIC-IP-${tag}`
     case 'endpoint-host': {
       // Keep the cell, region and suffix: they help support; the unique part identifies the customer.
+      // The tag comes from the unique part alone, case-folded, so free-text matches get the same mask.
       const dot = raw.indexOf('.')
-      return dot > 0 ? `ENDPOINT-${tag}${raw.slice(dot)}` : `ENDPOINT-${tag}`
+      const unique = dot > 0 ? raw.slice(0, dot) : raw
+      return `${endpointTag(unique)}${dot > 0 ? raw.slice(dot).toLowerCase() : ''}`
     }
   }
 }

@@ -172,7 +172,7 @@ describe('text, markdown and subcommands', () => {
     const ids = run.json.checks.map((c: { id: string }) => c.id)
     expect(ids).toContain('apiserver.readyz')
     expect(ids).not.toContain('env.tools')
-    expect(ids).not.toContain('routing.tailscale')
+    expect(ids).not.toContain('dns.resolvers')
   })
 
   it('explain maps a kubectl timeout to its layers and runs them', async () => {

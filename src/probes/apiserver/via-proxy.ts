@@ -42,7 +42,8 @@ export const viaProxyProbe: Probe = {
       signal: ctx.signal,
     })
     const proxy = displayProxyUrl(use.proxy)
-    const evidence = { proxy, source: use.source ?? null, status: result.status ?? null, error: result.ok ? null : `${result.code}: ${result.message}` }
+    const message = (result.message ?? '').split(use.proxy).join(proxy)
+    const evidence = { proxy, source: use.source ?? null, status: result.status ?? null, error: result.ok ? null : `${result.code}: ${message}` }
     if (result.ok && result.status !== undefined && result.status < 500) {
       return { status: 'pass', summary: `through ${proxy}, GET /readyz → ${result.status}: the proxy reaches the API server`, evidence }
     }
@@ -50,7 +51,7 @@ export const viaProxyProbe: Probe = {
       status: 'fail',
       code: result.ok ? 'HTTP_5XX' : (result.code ?? 'PROXY_UNREACHABLE'),
       category: 'proxy',
-      summary: `kubectl's path goes through ${proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : (result.message ?? "").split(use.proxy).join(proxy)}`,
+      summary: `kubectl's path goes through ${proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : message}`,
       evidence,
       fixes: [buildNoProxyFix(endpoint.hostname, proxy, use.source === 'kubeconfig proxy-url')],
     }

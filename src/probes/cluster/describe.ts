@@ -60,7 +60,7 @@ export const describeProbe: Probe<ClusterInfo> = {
         category: 'cluster',
         summary: `no cluster "${cluster}" in ${region}${near.length ? `; did you mean ${near.join(' or ')}?` : listed.ok ? ` (${names.length} clusters there)` : ''}`,
         evidence: { clustersInRegion: listed.ok ? names : null, suggestions: near },
-        fixes: [buildClusterNameFix(cluster, near, region)],
+        fixes: [buildClusterNameFix(cluster, near, region, ctx.target.profile)],
       }
     }
     const info = result.value

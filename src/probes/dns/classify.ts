@@ -1,7 +1,7 @@
 /** Classify one DNS answer against what is known of the cluster. */
 import { classifyAddress, cidrContains } from '../../platform/cidr.js'
 
-export type AnswerClass = 'endpoint-eni' | 'vpc' | 'private' | 'cgnat' | 'loopback' | 'link-local' | 'public'
+export type AnswerClass = 'endpoint-eni' | 'vpc' | 'private' | 'cgnat' | 'loopback' | 'link-local' | 'reserved' | 'public'
 
 export interface ClusterNetworkFacts {
   eniIps?: string[]

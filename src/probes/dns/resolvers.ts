@@ -8,7 +8,8 @@ import type { Probe, ProbeContext } from '../../engine/types.js'
 import type { LookupResult } from '../../platform/env.js'
 import { parseDigShort } from '../../platform/parsers/dig.js'
 import { parseResolvConf } from '../../platform/parsers/resolv-conf.js'
-import type { ResolvedEndpoint } from '../shared.js'
+import { isIpAddress } from '../../platform/cidr.js'
+import { endpointOf, hostOf, type ResolvedEndpoint } from '../shared.js'
 import { showIp } from './system.js'
 
 interface ResolverAnswer {
@@ -44,11 +45,15 @@ export const resolversProbe: Probe = {
   id: 'dns.resolvers',
   layer: 'dns',
   title: 'Each nameserver asked directly',
-  needs: ['dns.system'],
-  applies: () => true,
+  // Not `needs`: when the system resolver fails, asking the VPC resolver directly is what settles it.
+  uses: ['cluster.describe', 'dns.system'],
   async run(ctx) {
-    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
-    if (resolved.isIpLiteral) return { status: 'skip', summary: 'the endpoint is an IP address: no DNS involved' }
+    const system = ctx.get<ResolvedEndpoint>('dns.system')
+    const endpoint = endpointOf(ctx)
+    const host = system?.host ?? (endpoint ? hostOf(endpoint) : undefined)
+    if (!host) return { status: 'skip', summary: 'no endpoint known' }
+    if (isIpAddress(host)) return { status: 'skip', summary: 'the endpoint is an IP address: no DNS involved' }
+    const systemIps = system?.ips ?? []
     const conf = ctx.env.platform === 'win32' ? undefined : await ctx.env.fs.readText('/etc/resolv.conf')
     const systemServers = conf ? parseResolvConf(conf).nameservers : []
     const servers = [
@@ -60,8 +65,8 @@ export const resolversProbe: Probe = {
     const answers: ResolverAnswer[] = await Promise.all(
       servers.map(async ({ server, source }) => {
         const result = dig
-          ? await askWithDig(ctx, dig, resolved.host, server)
-          : await ctx.env.dns.resolve(resolved.host, server, { timeoutMs: Math.max(ctx.options.connectTimeoutMs, 2000) })
+          ? await askWithDig(ctx, dig, host, server)
+          : await ctx.env.dns.resolve(host, server, { timeoutMs: Math.max(ctx.options.connectTimeoutMs, 2000) })
         return {
           server,
           source,
@@ -72,11 +77,11 @@ export const resolversProbe: Probe = {
         }
       }),
     )
-    const systemSet = [...resolved.ips].sort().join(',')
+    const systemSet = [...systemIps].sort().join(',')
     const disagree = answers.filter((a) => !a.ok || [...a.ips].sort().join(',') !== systemSet)
     const evidence = {
       tool: dig ? 'dig' : 'node resolver (dig not found)',
-      system: resolved.ips.map(showIp),
+      system: systemIps.map(showIp),
       resolvers: answers.map((a) => ({ server: a.server, source: a.source, ok: a.ok, ips: a.ips.map(showIp), error: a.error ?? null })),
     }
     const note = dig ? '' : ' (dig not found: asked with Node\'s resolver)'
@@ -89,7 +94,7 @@ export const resolversProbe: Probe = {
     const macNote = ctx.env.platform === 'darwin' ? ' On macOS, resolv.conf misses scoped and /etc/resolver/* resolvers that the system uses.' : ''
     return {
       status: 'warn',
-      summary: `resolvers disagree with the system answer (${resolved.ips.join(', ')}): ${describe}${note}.${macNote}`,
+      summary: `resolvers disagree with the system answer (${systemIps.length ? systemIps.join(', ') : 'none'}): ${describe}${note}.${macNote}`,
       evidence,
     }
   },

@@ -84,6 +84,18 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
     const answers = ips.map((ip) => ({ ip: showIp(ip), class: classifyAnswer(ip, facts) }))
     const evidence = { host: hostEvidence, answers, hostsFile: hostsLines, ms: answer.ms }
     const data = { host, port, ips, isIpLiteral: false }
+    const sinkholed = ips.filter((ip) => classifyAnswer(ip, facts) === 'reserved')
+    if (sinkholed.length > 0) {
+      return {
+        status: 'fail',
+        code: 'DNS_NO_ANSWER',
+        category: 'dns',
+        summary: `${host} resolves to ${sinkholed.join(', ')}: a DNS filter (Pi-hole, NextDNS, a corporate resolver) blocks the name`,
+        evidence,
+        data,
+        fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
+      }
+    }
     const publicIps = ips.filter((ip) => classifyAnswer(ip, facts) === 'public')
     if (publicIps.length > 0 && privateOnly) {
       return {

@@ -130,7 +130,17 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
           fixes: [buildPathMtuFix(broken.ip)],
         }
       }
-      return { status: 'fail', code: broken.code ?? 'TLS_HANDSHAKE_FAILED', category: 'tls', summary: `TLS with ${broken.ip} failed: ${broken.message}`, evidence, data: results }
+      // The TCP check passed a moment ago; losing the connection now is still the network's doing.
+      const atTcp = broken.code?.startsWith('TCP_') ?? false
+      return {
+        status: 'fail',
+        code: broken.code ?? 'TLS_HANDSHAKE_FAILED',
+        category: atTcp ? 'routing' : 'tls',
+        confirmed: !atTcp,
+        summary: `TLS with ${broken.ip} failed: ${broken.message}`,
+        evidence,
+        data: results,
+      }
     }
     if (!ca) {
       return {

@@ -7,7 +7,7 @@ import { parseClusterArn, regionFromEndpoint, resolveTarget } from '../../../src
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 
 function memoryFs(files: Record<string, string>, home = '/home/op'): FsApi {
-  return { readText: async (path) => files[path], homedir: () => home }
+  return { readText: async (path) => files[path], stat: async () => undefined, homedir: () => home }
 }
 
 function kubeconfig(o: { current?: string; contexts?: string; clusters?: string; users?: string }): string {

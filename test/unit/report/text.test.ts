@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest'
+import type { Report } from '../../../src/engine/types.js'
+import { renderText } from '../../../src/report/text.js'
+import { OK_PRIVATE_IPS, REPORT_FIXTURES, SG_IPS, okPublicEndpointReport, sgIntermittentReport } from '../../fixtures/reports/index.js'
+
+const ESC = String.fromCharCode(27)
+const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g')
+const plain = (report: Report, extra: { omitChecks?: boolean } = {}) => renderText(report, { color: false, redact: false, ...extra })
+const isCheckLine = (report: Report, line: string) => report.checks.some((c) => /^[✔✖⚠○] /.test(line) && line.slice(2).startsWith(`${c.id} `))
+
+/** The rows under "Path", each as [mark, label] hops. */
+function pathRows(text: string): [string, string][][] {
+  const lines = text.split('\n')
+  const start = lines.indexOf('Path')
+  if (start < 0) return []
+  const rows: [string, string][][] = []
+  for (const line of lines.slice(start + 1)) {
+    if (!line.startsWith('  ')) break
+    rows.push(
+      line
+        .trim()
+        .split(' → ')
+        .map((hop) => [hop.slice(0, hop.indexOf(' ')), hop.slice(hop.indexOf(' ') + 1)] as [string, string]),
+    )
+  }
+  return rows
+}
+
+describe('renderText: snapshots of the fixed reports, color off', () => {
+  it.each(REPORT_FIXTURES)('$name', async ({ name, report }) => {
+    await expect(plain(report)).toMatchFileSnapshot(`./__snapshots__/text-${name}.txt`)
+  })
+})
+
+describe('renderText: color', () => {
+  it.each(REPORT_FIXTURES)('$name: color on adds ANSI codes around the same text, color off has none', ({ report }) => {
+    const colored = renderText(report, { color: true, redact: false })
+    const uncolored = plain(report)
+    expect(colored.match(ANSI)?.length).toBeGreaterThan(report.checks.length)
+    expect(uncolored).not.toContain(ESC)
+    expect(colored.replace(ANSI, '')).toBe(uncolored)
+  })
+
+  it('paints a broken hop red and a passing check mark green', () => {
+    const colored = renderText(sgIntermittentReport, { color: true, redact: false })
+    expect(colored).toContain(`\u001b[31m✖\u001b[0m ${SG_IPS.timeout}:443`)
+    expect(colored).toContain(`\u001b[32m✔\u001b[0m ${SG_IPS.ok}:443`)
+    expect(colored).toContain('\u001b[32m✔\u001b[0m \u001b[1menv.tools')
+  })
+})
+
+describe('renderText: omitChecks', () => {
+  it.each(REPORT_FIXTURES)('$name: leaves out only the per-check lines', ({ report }) => {
+    const full = plain(report).split('\n')
+    const short = plain(report, { omitChecks: true }).split('\n')
+    expect(full.filter((l) => isCheckLine(report, l))).toHaveLength(report.checks.length)
+    expect(short.filter((l) => isCheckLine(report, l))).toEqual([])
+    // Header, then (in the full output) a blank line and one line per check, then the rest unchanged.
+    const header = report.target.endpoint ? 2 : 1
+    expect(short).toEqual([...full.slice(0, header), ...full.slice(header + 1 + report.checks.length)])
+  })
+
+  it('keeps the path, the verdict and the fixes', () => {
+    const short = plain(sgIntermittentReport, { omitChecks: true })
+    expect(pathRows(short)).toHaveLength(2)
+    expect(short).toContain('Verdict ✖ security-group (likely, not confirmed)  [network.tcp-connect]')
+    expect(short).toContain(`  ${sgIntermittentReport.verdict.summary}`)
+    expect(short).toContain('\nFix\n1. Allow TCP 443 from the VPN VPC 172.31.0.0/16')
+    for (const fix of sgIntermittentReport.fixes) for (const command of fix.commands) expect(short).toContain(`   $ ${command}`)
+    expect(short).not.toContain('kubectl v1.32.0, aws 2.24.10')
+  })
+})
+
+describe('renderText: the path diagram', () => {
+  it('shows one row per endpoint IP, in DNS answer order, hops in path order', () => {
+    const rows = pathRows(plain(okPublicEndpointReport))
+    expect(rows).toEqual(
+      OK_PRIVATE_IPS.map((ip) => [
+        ['✔', 'workstation'],
+        ['✔', 'tailscale0'],
+        ['✔', 'vpn-router-euw1'],
+        ['✔', `${ip}:443`],
+        ['✔', 'TLS'],
+        ['✔', '/readyz'],
+      ]),
+    )
+  })
+
+  it('marks the timed-out IP broken and every hop after it not reached, while the other IP connects', () => {
+    const [good, bad, ...more] = pathRows(plain(sgIntermittentReport))
+    expect(more).toEqual([])
+    expect(good?.slice(0, 4)).toEqual([
+      ['✔', 'workstation'],
+      ['✔', 'utun4'],
+      ['✔', 'vpn-router-euw1'],
+      ['✔', `${SG_IPS.ok}:443`],
+    ])
+    expect(bad).toEqual([
+      ['✔', 'workstation'],
+      ['✔', 'utun4'],
+      ['✔', 'vpn-router-euw1'],
+      ['✖', `${SG_IPS.timeout}:443`],
+      ['·', 'TLS'],
+      ['·', '/readyz'],
+    ])
+  })
+
+  it('has no Path section when nothing resolved', () => {
+    const inconclusive = REPORT_FIXTURES.find((f) => f.name === 'inconclusive')!.report
+    expect(plain(inconclusive)).not.toContain('\nPath\n')
+    expect(plain(inconclusive)).toContain('Verdict ? inconclusive')
+  })
+})
