@@ -13,12 +13,13 @@ export async function withLiveProgress<T>(probes: readonly Probe[], run: (events
       title: probe.title,
       task: async (_: unknown, task: { title: string; skip(message?: string): void }) => {
         const result = (await results.get(probe.id)) as CheckResult
-        task.title = `${probe.id}  ${result.detail}`
+        // listr2 has no warning state: the mark goes in the title.
+        task.title = `${probe.id}  ${result.status === 'warn' ? '⚠ ' : ''}${result.detail}`
         if (result.status === 'skip') task.skip(`${probe.id}  ${result.detail}`)
         if (result.status === 'fail') throw new Error(`${probe.id}  ${result.detail}`)
       },
     })),
-    { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, collapseSkips: false, showErrorMessage: true } },
+    { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } },
   )
   const listed = list.run().catch(() => undefined)
   const value = await run({ finished: (result) => waiters.get(result.id)?.(result) })
