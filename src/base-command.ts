@@ -5,7 +5,7 @@
 import { Command, type Interfaces } from '@oclif/core'
 import { diagnose } from './engine/diagnose.js'
 import { selectProbes } from './engine/run.js'
-import { EXIT_UNEXPECTED, EXIT_USAGE, type Probe, type ProbeId, type Report } from './engine/types.js'
+import { EXIT_UNEXPECTED, EXIT_USAGE, type Probe, type ProbeId, type Report, type RunOptions } from './engine/types.js'
 import { exitCodeFor } from './engine/verdict.js'
 import { CliError } from './errors.js'
 import { outputFlags, targetFlags } from './flags.js'
@@ -64,7 +64,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** Resolve the target from the flags, run the selected stretch, render, set the exit code. */
-  protected async runDiagnosis(select: (probe: Probe) => boolean, goals: readonly ProbeId[]): Promise<Report> {
+  protected async runDiagnosis(
+    select: (probe: Probe) => boolean,
+    goals: readonly ProbeId[],
+    extra: Partial<Pick<RunOptions, 'mode' | 'requirePrivate'>> = {},
+    excluded: (probe: Probe) => boolean = () => false,
+  ): Promise<Report> {
     const env = await this.createEnv()
     const flags = this.flags as BaseFlags<typeof BaseCommand>
     const target = await resolveTarget(
@@ -77,11 +82,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         endpoint: flags.endpoint,
         caFile: flags['ca-file'],
         resolver: flags.resolver,
+        sourceCidr: flags['source-cidr'],
+        vpnInstance: flags['vpn-instance'],
+        vpnIp: flags['vpn-ip'],
       },
       { vars: env.vars, fs: env.fs, platform: env.platform },
     )
-    const probes = selectProbes(PROBES, select)
-    const options = { connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000 }
+    const probes = selectProbes(PROBES, select, excluded)
+    const options: RunOptions = { mode: 'check', connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000, ...extra }
     const live = !this.wantsJson() && flags.format === 'text' && process.stdout.isTTY && !env.vars.CI && !env.vars.NO_COLOR
     const run = (events?: Parameters<typeof diagnose>[0]['events']) =>
       diagnose({ env, target, options, probes, goals, version: this.config.version, events })

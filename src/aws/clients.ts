@@ -1,9 +1,12 @@
 /**
- * AWS calls behind small typed functions. The SDK is imported lazily, on first use, and every
- * call has a time bound. Clients honour the standard chain: AWS_PROFILE, SSO, credential_process,
- * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>.
+ * AWS calls behind small typed functions. The SDK is imported lazily, on first use, every call
+ * has a time bound, and one credential provider per profile is shared by every client. Clients
+ * honour the standard chain: AWS_PROFILE, SSO, credential_process, AWS_ENDPOINT_URL and
+ * AWS_ENDPOINT_URL_<SERVICE>.
  */
 import type { FailureCode } from '../engine/types.js'
+import { createEc2Calls, type Ec2Calls } from './ec2.js'
+import { createIdentityCalls, type IdentityCalls } from './identity.js'
 
 /** What DescribeCluster says, as the probes use it. */
 export interface ClusterInfo {
@@ -23,9 +26,8 @@ export interface ClusterInfo {
   authenticationMode?: string
 }
 
-export type AwsResult<T> =
-  | { ok: true; value: T; ms: number }
-  | { ok: false; code: FailureCode; message: string; errorName?: string; action?: string; ms: number }
+export type AwsFailure = { ok: false; code: FailureCode; message: string; errorName?: string; action?: string; ms: number }
+export type AwsResult<T> = { ok: true; value: T; ms: number } | AwsFailure
 
 export interface AwsCallOptions {
   region: string
@@ -34,73 +36,119 @@ export interface AwsCallOptions {
   signal?: AbortSignal
 }
 
-export interface AwsClients {
+export interface AwsClients extends Ec2Calls, IdentityCalls {
   describeCluster(name: string, o: AwsCallOptions): Promise<AwsResult<ClusterInfo>>
   listClusters(o: AwsCallOptions): Promise<AwsResult<string[]>>
 }
 
-const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|not authorized/i
+const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|not authorized to perform/i
+const EXPIRED_TOKEN = /ExpiredToken|security token included in the request is expired|Token is expired|token has expired/i
+const SSO_EXPIRED = /SSO session .* (has )?expired|sso.*token|Error loading SSO Token|aws sso login|The SSO session associated with this profile/i
+const CLOCK_SKEW = /RequestTimeTooSkewed|Signature expired|Signature not yet current|clock skew/i
+const UNKNOWN_PROFILE = /Profile .* (could not be found|not found)|Could not resolve credentials using profile: \[(.+?)\]/i
 
-export function classifyAwsError(error: unknown, action: string): { code: FailureCode; message: string; errorName?: string; action?: string } {
+export function classifyAwsError(error: unknown, action: string): Omit<AwsFailure, 'ok' | 'ms'> {
   const name = (error as { name?: string })?.name ?? 'Error'
-  const message = (error as { message?: string })?.message ?? String(error)
-  if (name === 'CredentialsProviderError' || /Could not load credentials|credentials/i.test(name)) {
-    return { code: 'AWS_NO_CREDENTIALS', message, errorName: name }
+  const message = ((error as { message?: string })?.message ?? String(error)).split('\n')[0] ?? ''
+  const text = `${name} ${message}`
+  if (CLOCK_SKEW.test(text)) return { code: 'AWS_CLOCK_SKEW', message, errorName: name, action }
+  if (EXPIRED_TOKEN.test(text) && !SSO_EXPIRED.test(text)) return { code: 'AWS_EXPIRED_TOKEN', message, errorName: name, action }
+  if (SSO_EXPIRED.test(text)) return { code: 'AWS_SSO_EXPIRED', message, errorName: name, action }
+  if (UNKNOWN_PROFILE.test(message)) return { code: 'AWS_UNKNOWN_PROFILE', message, errorName: name, action }
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return { code: 'AWS_NO_CREDENTIALS', message, errorName: name, action }
   }
-  if (name === 'ResourceNotFoundException') return { code: 'CLUSTER_NOT_FOUND', message, errorName: name }
-  if (ACCESS_DENIED.test(name) || ACCESS_DENIED.test(message)) return { code: 'AWS_ACCESS_DENIED', message, errorName: name, action }
-  if (name === 'TimeoutError' || name === 'AbortError' || /timed? ?out/i.test(message)) {
-    return { code: 'AWS_TIMEOUT', message: `${action} did not answer in time: ${message}`, errorName: name }
+  if (name === 'ResourceNotFoundException') return { code: 'CLUSTER_NOT_FOUND', message, errorName: name, action }
+  if (ACCESS_DENIED.test(text)) return { code: 'AWS_ACCESS_DENIED', message, errorName: name, action }
+  if (name === 'TimeoutError' || name === 'AbortError' || /timed? ?out|aborted/i.test(message)) {
+    return { code: 'AWS_TIMEOUT', message: `${action} did not answer in time: ${message}`, errorName: name, action }
   }
-  return { code: 'AWS_ERROR', message, errorName: name }
+  return { code: 'AWS_ERROR', message, errorName: name, action }
+}
+
+const SILENT_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
+
+type ClientConfig = {
+  region: string
+  credentials: unknown
+  maxAttempts: number
+  requestHandler: { connectionTimeout: number; requestTimeout: number }
+}
+
+/** Shared machinery for the per-service call modules: clients, bounds, error normalising. */
+export interface AwsPlumbing {
+  vars: Readonly<Record<string, string | undefined>>
+  /** The shared, memoised credential provider of the profile the call uses. */
+  credentials(o: AwsCallOptions): Promise<() => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>>
+  client<C>(service: string, o: AwsCallOptions, make: (config: ClientConfig) => C): Promise<C>
+  call<T>(action: string, o: AwsCallOptions, run: (signal: AbortSignal) => Promise<T>): Promise<AwsResult<T>>
+}
+
+export function createAwsPlumbing(vars: Readonly<Record<string, string | undefined>>): AwsPlumbing {
+  const clients = new Map<string, Promise<unknown>>()
+  const providers = new Map<string, Promise<unknown>>()
+
+  function credentials(profile: string | undefined) {
+    const key = profile ?? ''
+    let provider = providers.get(key)
+    if (!provider) {
+      provider = import('@aws-sdk/credential-providers').then(({ fromNodeProviderChain }) =>
+        // The chain's own console warnings (several credential sources) would break the one-line contract.
+        fromNodeProviderChain({ ...(profile ? { profile } : {}), logger: SILENT_LOGGER }),
+      )
+      providers.set(key, provider)
+    }
+    return provider
+  }
+
+  return {
+    vars,
+    credentials: (o) => credentials(o.profile ?? vars.AWS_PROFILE) as never,
+    client<C>(service: string, o: AwsCallOptions, make: (config: ClientConfig) => C): Promise<C> {
+      const profile = o.profile ?? vars.AWS_PROFILE
+      const key = `${service}|${o.region}|${profile ?? ''}`
+      let client = clients.get(key) as Promise<C> | undefined
+      if (!client) {
+        // The SDK's notice about its own future Node support is not the operator's problem.
+        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+        client = credentials(profile).then((provider) =>
+          make({
+            region: o.region,
+            credentials: provider,
+            maxAttempts: 2,
+            requestHandler: { connectionTimeout: Math.min(o.timeoutMs, 3000), requestTimeout: o.timeoutMs },
+          }),
+        )
+        clients.set(key, client)
+      }
+      return client
+    },
+    async call<T>(action: string, o: AwsCallOptions, run: (signal: AbortSignal) => Promise<T>): Promise<AwsResult<T>> {
+      const started = performance.now()
+      const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]) : AbortSignal.timeout(o.timeoutMs)
+      try {
+        const value = await run(signal)
+        return { ok: true, value, ms: Math.round(performance.now() - started) }
+      } catch (error) {
+        return { ok: false, ...classifyAwsError(error, action), ms: Math.round(performance.now() - started) }
+      }
+    },
+  }
 }
 
 export function createAwsClients(vars: Readonly<Record<string, string | undefined>>): AwsClients {
-  const cache = new Map<string, Promise<import('@aws-sdk/client-eks').EKSClient>>()
-
-  function eksClient(o: AwsCallOptions) {
-    const key = `${o.region}|${o.profile ?? ''}`
-    let client = cache.get(key)
-    if (!client) {
-      client = (async () => {
-        // The SDK's notice about its own future Node support is not the operator's problem.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-        const [{ EKSClient }, { fromNodeProviderChain }] = await Promise.all([
-          import('@aws-sdk/client-eks'),
-          import('@aws-sdk/credential-providers'),
-        ])
-        const profile = o.profile ?? vars.AWS_PROFILE
-        return new EKSClient({
-          region: o.region,
-          credentials: fromNodeProviderChain(profile ? { profile } : {}),
-          maxAttempts: 2,
-          requestHandler: { connectionTimeout: Math.min(o.timeoutMs, 3000), requestTimeout: o.timeoutMs },
-        })
-      })()
-      cache.set(key, client)
-    }
-    return client
+  const aws = createAwsPlumbing(vars)
+  const eks = async (o: AwsCallOptions) => {
+    const { EKSClient } = await import('@aws-sdk/client-eks')
+    return aws.client('eks', o, (config) => new EKSClient(config as never))
   }
-
-  async function call<T>(action: string, o: AwsCallOptions, run: () => Promise<T>): Promise<AwsResult<T>> {
-    const started = performance.now()
-    try {
-      const value = await run()
-      return { ok: true, value, ms: Math.round(performance.now() - started) }
-    } catch (error) {
-      return { ok: false, ...classifyAwsError(error, action), ms: Math.round(performance.now() - started) }
-    }
-  }
-
-  const abortSignal = (o: AwsCallOptions) =>
-    o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]) : AbortSignal.timeout(o.timeoutMs)
-
   return {
+    ...createEc2Calls(aws),
+    ...createIdentityCalls(aws),
     describeCluster: (name, o) =>
-      call('eks:DescribeCluster', o, async () => {
+      aws.call('eks:DescribeCluster', o, async (abortSignal) => {
         const { DescribeClusterCommand } = await import('@aws-sdk/client-eks')
-        const client = await eksClient(o)
-        const out = await client.send(new DescribeClusterCommand({ name }), { abortSignal: abortSignal(o) })
+        const out = await (await eks(o)).send(new DescribeClusterCommand({ name }), { abortSignal })
         const c = out.cluster ?? {}
         const vpc = c.resourcesVpcConfig ?? {}
         return {
@@ -121,13 +169,13 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
         }
       }),
     listClusters: (o) =>
-      call('eks:ListClusters', o, async () => {
+      aws.call('eks:ListClusters', o, async (abortSignal) => {
         const { ListClustersCommand } = await import('@aws-sdk/client-eks')
-        const client = await eksClient(o)
+        const client = await eks(o)
         const names: string[] = []
         let nextToken: string | undefined
         for (let page = 0; page < 20; page++) {
-          const out = await client.send(new ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal: abortSignal(o) })
+          const out = await client.send(new ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal })
           names.push(...(out.clusters ?? []))
           nextToken = out.nextToken
           if (!nextToken) break

@@ -22,11 +22,11 @@ export interface RunInput {
 const DEFAULT_PROBE_TIMEOUT_MS = 15_000
 
 /** Select probes, pulling in what they need and use (transitively), in registry order. */
-export function selectProbes(all: readonly Probe[], wanted: (probe: Probe) => boolean): Probe[] {
+export function selectProbes(all: readonly Probe[], wanted: (probe: Probe) => boolean, excluded: (probe: Probe) => boolean = () => false): Probe[] {
   const byId = new Map(all.map((p) => [p.id, p]))
   const chosen = new Set<ProbeId>()
   const add = (probe: Probe) => {
-    if (chosen.has(probe.id)) return
+    if (chosen.has(probe.id) || excluded(probe)) return
     chosen.add(probe.id)
     for (const need of [...(probe.needs ?? []), ...(probe.uses ?? [])]) {
       const dep = byId.get(need)
@@ -76,6 +76,8 @@ function toResult(probe: Probe, outcome: ProbeOutcome, durationMs: number): Chec
     ...(outcome.category ? { category: outcome.category } : {}),
     ...(outcome.confirmed !== undefined ? { confirmed: outcome.confirmed } : {}),
     ...(outcome.alternatives?.length ? { alternatives: outcome.alternatives } : {}),
+    ...(outcome.refines ? { refines: outcome.refines } : {}),
+    ...(outcome.headline ? { headline: outcome.headline } : {}),
     evidence: outcome.evidence ?? {},
     ...(outcome.fixes?.length ? { fixes: outcome.fixes } : {}),
     durationMs,

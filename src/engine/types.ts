@@ -80,6 +80,21 @@ export type FailureCode =
   | 'AWS_NO_CREDENTIALS'
   | 'AWS_ERROR'
   | 'AWS_TIMEOUT'
+  | 'AWS_CLOCK_SKEW'
+  | 'AWS_EXPIRED_TOKEN'
+  | 'AWS_SSO_EXPIRED'
+  | 'AWS_UNKNOWN_PROFILE'
+  | 'NO_SOURCE_NETWORK'
+  | 'ROUTE_MISSING'
+  | 'ROUTE_BLACKHOLE'
+  | 'ROUTE_WRONG_TARGET'
+  | 'PEERING_NOT_ACTIVE'
+  | 'PEERING_DNS_OFF'
+  | 'SG_NO_RULE'
+  | 'NACL_DENY'
+  | 'SOURCE_DEST_CHECK_ON'
+  | 'VPN_NOT_FORWARDING'
+  | 'VPC_DNS_OFF'
   | 'TOOL_MISSING'
   | 'TIMEOUT'
   | 'PROBE_CRASHED'
@@ -122,6 +137,10 @@ export interface ProbeOutcome<Out = unknown> {
   /** Whether the evidence proves the cause (default true for a fail). */
   confirmed?: boolean
   alternatives?: Alternative[]
+  /** A failure that explains an earlier symptom (the SG that drops the SYN behind a TCP timeout). */
+  refines?: ProbeId
+  /** The symptom in a few words, for a verdict that a later check refines. */
+  headline?: string
   evidence?: Evidence
   data?: Out
   fixes?: Fix[]
@@ -138,6 +157,8 @@ export interface CheckResult {
   category?: Category
   confirmed?: boolean
   alternatives?: Alternative[]
+  refines?: ProbeId
+  headline?: string
   evidence: Evidence
   fixes?: Fix[]
   skippedBecause?: ProbeId
@@ -169,6 +190,11 @@ export interface Target {
   proxyUrl?: string
   /** Extra resolvers to ask, from --resolver. */
   resolvers: string[]
+  /** What the cluster sees as the source of VPN traffic, when the user knows it (--source-cidr). */
+  sourceCidr?: string
+  /** The VPN router instance, by id (--vpn-instance) or private IP (--vpn-ip). */
+  vpnInstance?: string
+  vpnIp?: string
   /** Where each field came from, for the report. */
   sources: Record<string, string>
 }
@@ -195,6 +221,10 @@ export interface Report {
 
 /** Options every probe may read: the user's bounds and asks. */
 export interface RunOptions {
+  /** check walks the path from here; audit reads only AWS, as the platform team's checklist. */
+  mode: 'check' | 'audit'
+  /** audit --require-private: a public endpoint is a failure, not a warning. */
+  requirePrivate?: boolean
   /** Bound for one connection attempt (TCP, TLS, HTTP headers), in ms. */
   connectTimeoutMs: number
   /** Bound for the whole run, in ms. */

@@ -39,16 +39,18 @@ function isUnexpected(check: CheckResult): boolean {
  * means the stretch works; if none passed and nothing failed, the run is inconclusive.
  */
 export function deriveVerdict(checks: readonly CheckResult[], goals: readonly ProbeId[]): Verdict {
-  const root = checks.find((c) => c.status === 'fail')
-  if (root) {
-    const unexpected = isUnexpected(root)
+  const symptom = checks.find((c) => c.status === 'fail')
+  if (symptom) {
+    // A later check that explains the symptom (the rule that drops the SYN) is the cause.
+    const cause = checks.find((c) => c.status === 'fail' && c.refines === symptom.id && !isUnexpected(c)) ?? symptom
+    const unexpected = isUnexpected(cause)
     return {
       status: 'fail',
-      category: unexpected ? 'unexpected' : categoryOf(root),
-      rootCause: root.id,
-      confirmed: unexpected ? false : (root.confirmed ?? true),
-      alternatives: root.alternatives ?? [],
-      summary: root.detail,
+      category: unexpected ? 'unexpected' : categoryOf(cause),
+      rootCause: cause.id,
+      confirmed: unexpected ? false : (cause.confirmed ?? true),
+      alternatives: cause.alternatives ?? [],
+      summary: cause === symptom ? symptom.detail : `${symptom.headline ?? symptom.detail}; ${cause.detail}`,
     }
   }
   const warnings = checks.filter((c) => c.status === 'warn')

@@ -4,11 +4,22 @@ import { readyzProbe } from './apiserver/readyz.js'
 import { viaProxyProbe } from './apiserver/via-proxy.js'
 import { describeProbe } from './cluster/describe.js'
 import { endpointAccessProbe } from './cluster/endpoint-access.js'
+import { endpointEnisProbe } from './cluster/endpoint-enis.js'
+import { vpcProbe } from './cluster/vpc.js'
+import { identityProbe } from './credentials/identity.js'
 import { resolversProbe } from './dns/resolvers.js'
 import { systemResolverProbe } from './dns/system.js'
 import { proxyProbe } from './env/proxy.js'
 import { toolsProbe } from './env/tools.js'
+import { naclProbe } from './network/nacl.js'
+import { peeringProbe } from './network/peering.js'
+import { routeTablesProbe } from './network/route-tables.js'
+import { securityGroupProbe } from './network/security-group.js'
+import { sourceCidrProbe } from './network/source-cidr.js'
 import { tcpConnectProbe } from './network/tcp-connect.js'
+import { vpnForwardingProbe } from './network/vpn-forwarding.js'
+import { vpnRouteProbe } from './network/vpn-route.js'
+import { vpnRouterProbe } from './network/vpn-router.js'
 import { localRouteProbe } from './routing/local-route.js'
 import { tailscaleProbe } from './routing/tailscale.js'
 import { vpnPeerProbe } from './routing/vpn-peer.js'
@@ -16,8 +27,11 @@ import { handshakeProbe } from './tls/handshake.js'
 
 export const PROBES: readonly Probe[] = [
   toolsProbe,
+  identityProbe,
   describeProbe,
   endpointAccessProbe,
+  endpointEnisProbe,
+  vpcProbe,
   proxyProbe,
   systemResolverProbe,
   resolversProbe,
@@ -25,6 +39,15 @@ export const PROBES: readonly Probe[] = [
   localRouteProbe,
   vpnPeerProbe,
   tcpConnectProbe,
+  // The AWS side, read only to explain a dropped connection (and always by audit), in the order a packet meets it.
+  sourceCidrProbe,
+  vpnRouterProbe,
+  vpnRouteProbe,
+  peeringProbe,
+  naclProbe,
+  securityGroupProbe,
+  routeTablesProbe,
+  vpnForwardingProbe,
   handshakeProbe,
   readyzProbe,
   viaProxyProbe,

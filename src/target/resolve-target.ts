@@ -6,6 +6,7 @@
 import { isIP } from 'node:net'
 import { profileRegion } from '../aws/config-file.js'
 import { isKnownRegion, AWS_REGIONS } from '../aws/regions.js'
+import { isValidCidr } from '../platform/cidr.js'
 import type { Target } from '../engine/types.js'
 import { usageError } from '../errors.js'
 import { loadKubeconfig, parseExecBlock, resolveKubeconfigPath, type ExecInfo } from '../kube/kubeconfig.js'
@@ -21,6 +22,9 @@ export interface TargetFlags {
   endpoint?: string
   caFile?: string
   resolver?: string[]
+  sourceCidr?: string
+  vpnInstance?: string
+  vpnIp?: string
 }
 
 export interface ResolveDeps {
@@ -88,6 +92,14 @@ function ensureNoConflicts(flags: TargetFlags): void {
   if (flags.cluster && flags.context) {
     throw usageError('CONFLICTING_FLAGS', '--cluster and --context both choose the target; give one of them')
   }
+  if (flags.sourceCidr && !isValidCidr(flags.sourceCidr)) {
+    throw usageError('INVALID_CIDR', `--source-cidr expects a CIDR such as 10.20.0.0/16, got "${flags.sourceCidr}"`)
+  }
+  if (flags.vpnInstance && !/^i-[0-9a-f]{8,17}$/.test(flags.vpnInstance)) {
+    throw usageError('INVALID_INSTANCE_ID', `--vpn-instance expects an instance id such as i-0abc12345def67890, got "${flags.vpnInstance}"`)
+  }
+  if (flags.vpnIp && isIP(flags.vpnIp) === 0) throw usageError('INVALID_VPN_IP', `--vpn-ip expects an IP address, got "${flags.vpnIp}"`)
+  if (flags.vpnInstance && flags.vpnIp) throw usageError('CONFLICTING_FLAGS', '--vpn-instance and --vpn-ip both name the VPN router; give one of them')
   for (const resolver of flags.resolver ?? []) {
     if (isIP(resolver) === 0) throw usageError('INVALID_RESOLVER', `--resolver expects an IP address, got "${resolver}"`)
   }
@@ -210,7 +222,13 @@ async function resolveFromKubeconfig(target: Target, flags: TargetFlags, deps: R
 
 export async function resolveTarget(flags: TargetFlags, deps: ResolveDeps): Promise<Target> {
   ensureNoConflicts(flags)
-  const target: Target = { resolvers: flags.resolver ?? [], sources: {} }
+  const target: Target = {
+    resolvers: flags.resolver ?? [],
+    sources: {},
+    ...(flags.sourceCidr ? { sourceCidr: flags.sourceCidr } : {}),
+    ...(flags.vpnInstance ? { vpnInstance: flags.vpnInstance } : {}),
+    ...(flags.vpnIp ? { vpnIp: flags.vpnIp } : {}),
+  }
   if (flags.profile) {
     target.profile = flags.profile
     target.sources.profile = '--profile'

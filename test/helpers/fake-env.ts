@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { isIP } from 'node:net'
-import type { AwsCallOptions, AwsResult, ClusterInfo } from '../../src/aws/clients.js'
+import type { AwsCallOptions, AwsClients, AwsResult, ClusterInfo } from '../../src/aws/clients.js'
 import type {
   CheckResult,
   FailureCode,
@@ -161,6 +161,8 @@ export interface FakeEnvOptions {
     describeCluster?: Record<string, DescribeAnswer>
     /** region → answer. */
     listClusters?: Record<string, ListAnswer>
+    /** Any other AWS call, answered by the test's own function; a call with none fails loudly. */
+    calls?: Partial<Omit<AwsClients, 'describeCluster' | 'listClusters'>>
   }
   /** path → file text. */
   files?: Record<string, string>
@@ -210,6 +212,28 @@ function toConnect(answer: NetAnswer): ConnectResult {
 
 function isAwsResult<T>(value: unknown): value is AwsResult<T> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'ok' in value
+}
+
+const OTHER_AWS_CALLS = [
+  'getCallerIdentity',
+  'getRole',
+  'describeEndpointEnis',
+  'describeVpcs',
+  'describeSecurityGroups',
+  'getPrefixListCidrs',
+  'describeRouteTables',
+  'describePeerings',
+  'describeNacls',
+  'describeInstance',
+] as const satisfies readonly (keyof AwsClients)[]
+
+function otherAwsCalls(given: Partial<AwsClients>, loud: (message: string) => never): Omit<AwsClients, 'describeCluster' | 'listClusters'> {
+  return Object.fromEntries(
+    OTHER_AWS_CALLS.map((name) => [
+      name,
+      given[name] ?? (async (...args: unknown[]) => loud(`unexpected aws.${name}(${JSON.stringify(args[0])}); give it in aws.calls`)),
+    ]),
+  ) as Omit<AwsClients, 'describeCluster' | 'listClusters'>
 }
 
 /** A failed AWS call as src/aws/clients.ts returns it. */
@@ -294,6 +318,7 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
       },
     },
     aws: {
+      ...otherAwsCalls(o.aws?.calls ?? {}, loud),
       async describeCluster(name, options) {
         record.describeCluster.push({ name, options })
         const answer = o.aws?.describeCluster?.[`${options.region}/${name}`]
@@ -348,7 +373,7 @@ export function makeTarget(partial: Partial<Target> = {}): Target {
   return { resolvers: [], sources: {}, ...partial }
 }
 
-export const DEFAULT_OPTIONS: RunOptions = { connectTimeoutMs: 2000, totalTimeoutMs: 30_000 }
+export const DEFAULT_OPTIONS: RunOptions = { mode: 'check', connectTimeoutMs: 2000, totalTimeoutMs: 30_000 }
 
 export interface RunProbeInput {
   env: FakeEnv

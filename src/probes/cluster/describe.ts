@@ -41,6 +41,7 @@ export const describeProbe: Probe<ClusterInfo> = {
   id: 'cluster.describe',
   layer: 'cluster',
   title: 'Cluster as AWS describes it',
+  needs: ['credentials.identity'],
   timeoutMs: 12_000,
   applies: (target) =>
     target.cluster && target.region ? true : target.cluster ? 'no region for the cluster' : 'no cluster name: checking a bare endpoint',

@@ -34,7 +34,8 @@ export const endpointAccessProbe: Probe = {
     if (info.endpointPublicAccess) {
       const open = info.publicAccessCidrs.length ? info.publicAccessCidrs.join(', ') : 'any address'
       return {
-        status: 'warn',
+        status: ctx.options.requirePrivate ? 'fail' : 'warn',
+        category: 'cluster',
         code: 'PUBLIC_ENDPOINT_ENABLED',
         summary: `${cluster} also has its public endpoint on (open to ${open}); set endpoint_public_access = false to keep the API private`,
         evidence,

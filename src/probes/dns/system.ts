@@ -46,7 +46,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
   id: 'dns.system',
   layer: 'dns',
   title: 'System resolver answer for the endpoint',
-  uses: ['cluster.describe', 'cluster.endpoint-access'],
+  uses: ['cluster.describe', 'cluster.endpoint-access', 'cluster.endpoint-enis', 'cluster.vpc'],
   applies: (target) => (target.endpoint || (target.cluster && target.region) ? true : 'no endpoint to resolve'),
   async run(ctx) {
     const endpoint = endpointOf(ctx)

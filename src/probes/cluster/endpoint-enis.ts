@@ -1,0 +1,45 @@
+/**
+ * cluster.endpoint-enis — the control plane's network interfaces in the cluster VPC
+ * (description "Amazon EKS <cluster>"): the real endpoint IPs and the subnets they sit in.
+ * Evidence: each ENI with its IP, subnet and zone. The dns layer uses the IPs to tell stale answers.
+ * Fix: none; no ENI at all means the private endpoint has nothing to answer with.
+ */
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { EniInfo } from '../../aws/ec2.js'
+import type { Probe } from '../../engine/types.js'
+import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+
+/** The endpoint's ENIs and their IPs. */
+export interface EndpointEnis {
+  enis: EniInfo[]
+  ips: string[]
+}
+
+export const endpointEnisProbe: Probe<EndpointEnis> = {
+  id: 'cluster.endpoint-enis',
+  layer: 'cluster',
+  title: 'Endpoint network interfaces in the VPC',
+  needs: ['cluster.describe'],
+  async run(ctx) {
+    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    const result = await ctx.env.aws.describeEndpointEnis(cluster.name, awsCallOptions(ctx))
+    if (!result.ok) return awsSkip(result)
+    const enis = result.value.filter((eni) => !cluster.vpcId || eni.vpcId === cluster.vpcId)
+    const ips = enis.flatMap((eni) => eni.privateIps)
+    const evidence = { enis: enis.map((e) => ({ id: e.id, ips: e.privateIps, subnetId: e.subnetId, az: e.az ?? null })) }
+    if (enis.length === 0) {
+      return {
+        status: cluster.endpointPrivateAccess ? 'warn' : 'pass',
+        summary: `no network interface described "Amazon EKS ${cluster.name}" in ${cluster.vpcId ?? 'the VPC'}${cluster.endpointPrivateAccess ? ': the private endpoint has no address to answer on' : ''}`,
+        evidence,
+        data: { enis, ips },
+      }
+    }
+    return {
+      status: 'pass',
+      summary: enis.map((e) => `${e.privateIps.join(', ')} in ${e.subnetId}${e.az ? ` (${e.az})` : ''}`).join('; '),
+      evidence,
+      data: { enis, ips },
+    }
+  },
+}

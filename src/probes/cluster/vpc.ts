@@ -1,0 +1,72 @@
+/**
+ * cluster.vpc — the cluster VPC's CIDRs and its DNS settings: enableDnsSupport and
+ * enableDnsHostnames on, DHCP options with AmazonProvidedDNS, as the private endpoint needs.
+ * Evidence: CIDRs, both attributes, the DHCP name servers.
+ * Fix: modify-vpc-attribute, and the Terraform aws_vpc settings.
+ */
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { Fix, Probe } from '../../engine/types.js'
+import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+
+/** The cluster VPC as later checks use it. */
+export interface ClusterVpc {
+  vpcId: string
+  cidrs: string[]
+}
+
+function buildVpcDnsFix(vpcId: string, region: string, missing: string[]): Fix {
+  return {
+    category: 'dns',
+    title: `Turn on ${missing.join(' and ')} for ${vpcId}`,
+    why: 'The EKS private endpoint is served by a Route 53 private hosted zone that only works when the VPC has DNS support and DNS hostnames on, and uses AmazonProvidedDNS.',
+    commands: missing.map((attr) => `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --${attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} '{"Value":true}' --region ${region}`),
+    terraform: ['resource "aws_vpc" "eks" {', '  # the existing VPC', '  enable_dns_support   = true', '  enable_dns_hostnames = true', '}'].join('\n'),
+  }
+}
+
+export const vpcProbe: Probe<ClusterVpc> = {
+  id: 'cluster.vpc',
+  layer: 'cluster',
+  title: 'Cluster VPC and its DNS settings',
+  needs: ['cluster.describe'],
+  applies: () => true,
+  async run(ctx) {
+    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
+    const result = await ctx.env.aws.describeVpcs([cluster.vpcId], { ...awsCallOptions(ctx), attributes: true })
+    if (!result.ok) return awsSkip(result)
+    const vpc = result.value[0]
+    if (!vpc) return { status: 'skip', summary: `${cluster.vpcId} is not visible to these credentials` }
+    const data = { vpcId: vpc.id, cidrs: vpc.cidrs }
+    const evidence = {
+      vpcId: vpc.id,
+      cidrs: vpc.cidrs,
+      enableDnsSupport: vpc.enableDnsSupport ?? null,
+      enableDnsHostnames: vpc.enableDnsHostnames ?? null,
+      dhcpOptionsId: vpc.dhcpOptionsId ?? null,
+      dnsServers: vpc.dnsServers ?? null,
+    }
+    const missing = [
+      ...(vpc.enableDnsSupport === false ? ['enableDnsSupport'] : []),
+      ...(vpc.enableDnsHostnames === false ? ['enableDnsHostnames'] : []),
+    ]
+    const customDns = vpc.dnsServers && !vpc.dnsServers.includes('AmazonProvidedDNS')
+    if (missing.length === 0 && !customDns) {
+      return { status: 'pass', summary: `${vpc.id} ${vpc.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`, evidence, data }
+    }
+    const problems = [
+      ...missing.map((m) => `${m} is off`),
+      ...(customDns ? [`its DHCP options name ${vpc.dnsServers?.join(', ')} instead of AmazonProvidedDNS`] : []),
+    ]
+    // In the operator's check, public DNS still answers with the private IPs; in the audit it is a defect.
+    const audit = ctx.options.mode === 'audit'
+    return {
+      status: audit ? 'fail' : 'warn',
+      category: 'dns',
+      summary: `${vpc.id}: ${problems.join('; ')}: inside the VPC the private endpoint name will not resolve`,
+      evidence,
+      data,
+      fixes: missing.length ? [buildVpcDnsFix(vpc.id, ctx.target.region ?? '', missing)] : [],
+    }
+  },
+}

@@ -1,0 +1,66 @@
+/** What the AWS-side network checks share: call options, skips, when to read AWS, how to refine. */
+import type { AwsCallOptions, AwsFailure } from '../../aws/clients.js'
+import type { InstanceInfo, PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
+import type { ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
+
+export function awsCallOptions(ctx: Pick<ProbeContext, 'target' | 'signal'>): AwsCallOptions {
+  return { region: ctx.target.region ?? 'us-east-1', profile: ctx.target.profile, timeoutMs: 8000, signal: ctx.signal }
+}
+
+/** AccessDenied makes a check skip and names the IAM action that would let it run. */
+export function awsSkip<T>(result: AwsFailure): ProbeOutcome<T> {
+  const summary =
+    result.code === 'AWS_ACCESS_DENIED'
+      ? `not allowed to call ${result.action ?? 'the AWS API'}: allow it to settle this link`
+      : `${result.action ?? 'the AWS call'} failed: ${result.message}`
+  return { status: 'skip', code: result.code, summary, evidence: { action: result.action ?? null, error: result.errorName ?? result.code } }
+}
+
+const TCP = 'network.tcp-connect' as const satisfies ProbeId
+const DROPPED = new Set(['TCP_TIMEOUT', 'TCP_PARTIAL'])
+
+/** The AWS path is read when a dropped SYN needs explaining, and always in the audit. */
+export function awsPathGate(ctx: Pick<ProbeContext, 'options' | 'result'>): true | string {
+  if (ctx.options.mode === 'audit') return true
+  const tcp = ctx.result(TCP)
+  if (!tcp || tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
+  if (tcp.status === 'pass') return 'TCP reaches every endpoint IP: the AWS path needs no reading'
+  if (!DROPPED.has(tcp.code ?? '')) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
+  return true
+}
+
+/** A failure on the AWS side explains the TCP timeout it was read for; in the audit it stands alone. */
+export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options' | 'result'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
+  if (ctx.options.mode === 'audit') return { confirmed: true }
+  return { refines: TCP, confirmed: true }
+}
+
+/** Where VPN traffic enters the cluster VPC from, and the route tables around it. */
+export interface SourceNetwork {
+  cidr: string
+  via: 'flag' | 'peering' | 'tgw' | 'vgw' | 'route'
+  connectionId?: string
+  remoteVpcId?: string
+  why: string
+}
+
+export interface EndpointSubnet {
+  subnetId: string
+  ips: string[]
+  table?: RouteTableInfo
+}
+
+export interface AwsPath {
+  clusterVpcId: string
+  clusterCidrs: string[]
+  /** Endpoint IPs whose route matters; the ENIs' when known, else the cluster subnets. */
+  endpointSubnets: EndpointSubnet[]
+  peerings: PeeringInfo[]
+  sources: SourceNetwork[]
+  router?: InstanceInfo & { how: string }
+}
+
+/** The route table a subnet uses: its explicit association, else the VPC's main table. */
+export function tableOf(tables: RouteTableInfo[], subnetId: string): RouteTableInfo | undefined {
+  return tables.find((t) => t.subnetIds.includes(subnetId)) ?? tables.find((t) => t.main)
+}

@@ -1,0 +1,146 @@
+/**
+ * network.source-cidr — what the cluster sees as the source of VPN traffic: --source-cidr, or the
+ * networks connected to the cluster VPC (peering connections, TGW/VGW routes of the endpoint
+ * subnets), narrowed by the VPN router when it is known (--vpn-instance, --vpn-ip, or the EC2 host
+ * name of the Tailscale peer that serves the route). Also reads the route tables and peerings the
+ * later checks judge.
+ * Evidence: each source CIDR with how it was found and why.
+ * Fix: none when found; a cluster VPC connected to nothing is a routing failure.
+ */
+import type { ClusterInfo } from '../../aws/clients.js'
+import type { InstanceInfo, PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
+import type { Probe, ProbeContext } from '../../engine/types.js'
+import { cidrContains, cidrCovers } from '../../platform/cidr.js'
+import type { EndpointEnis } from '../cluster/endpoint-enis.js'
+import type { ClusterVpc } from '../cluster/vpc.js'
+import { coveringPeer } from '../routing/peers.js'
+import type { TailscaleState } from '../shared.js'
+import { asCauseOfTimeout, awsCallOptions, awsPathGate, awsSkip, tableOf, type AwsPath, type EndpointSubnet, type SourceNetwork } from './aws-path.js'
+
+const EC2_HOSTNAME = /^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(\b|\.|$)/
+
+/** The VPN router's private IP from an EC2 default host name (ip-10-1-2-3), when Tailscale shows one. */
+function routerIpFromTailscale(ctx: ProbeContext, endpointIps: string[]): string | undefined {
+  const peers = ctx.get<TailscaleState>('routing.tailscale')?.status?.peers ?? []
+  for (const ip of endpointIps) {
+    const peer = coveringPeer(peers, ip)?.peer
+    const m = peer ? EC2_HOSTNAME.exec(peer.hostName) : null
+    if (m) return `${m[1]}.${m[2]}.${m[3]}.${m[4]}`
+  }
+  return undefined
+}
+
+async function findRouter(ctx: ProbeContext, endpointIps: string[]): Promise<AwsPath['router'] | { error: string }> {
+  const call = awsCallOptions(ctx)
+  const t = ctx.target
+  const fromTailscale = !t.vpnInstance && !t.vpnIp ? routerIpFromTailscale(ctx, endpointIps) : undefined
+  const by = t.vpnInstance ? { instanceId: t.vpnInstance } : { privateIp: t.vpnIp ?? fromTailscale }
+  if (!by.instanceId && !by.privateIp) return undefined
+  const how = t.vpnInstance ? '--vpn-instance' : t.vpnIp ? '--vpn-ip' : `the Tailscale peer's EC2 host name (${fromTailscale})`
+  const result = await ctx.env.aws.describeInstance(by, call)
+  if (!result.ok) return { error: result.message }
+  return result.value ? { ...result.value, how } : t.vpnInstance || t.vpnIp ? { error: `no instance ${t.vpnInstance ?? `with private IP ${t.vpnIp}`}` } : undefined
+}
+
+function remoteSide(p: PeeringInfo, clusterVpcId: string) {
+  return p.requester.vpcId === clusterVpcId ? p.accepter : p.requester
+}
+
+function inferSources(clusterVpcId: string, clusterCidrs: string[], peerings: PeeringInfo[], subnets: EndpointSubnet[]): SourceNetwork[] {
+  const sources: SourceNetwork[] = []
+  const add = (s: SourceNetwork) => {
+    if (!sources.some((x) => x.cidr === s.cidr)) sources.push(s)
+  }
+  for (const p of peerings) {
+    const remote = remoteSide(p, clusterVpcId)
+    for (const cidr of remote.cidrs) {
+      add({ cidr, via: 'peering', connectionId: p.id, remoteVpcId: remote.vpcId, why: `the VPC on the other side of ${p.id} (${p.status})` })
+    }
+  }
+  for (const subnet of subnets) {
+    for (const route of subnet.table?.routes ?? []) {
+      if (!['pcx', 'tgw', 'vgw'].includes(route.targetType) || route.prefixListId) continue
+      if (route.destination === '0.0.0.0/0' || route.destination === '::/0' || clusterCidrs.some((c) => cidrCovers(c, route.destination))) continue
+      add({
+        cidr: route.destination,
+        via: route.targetType === 'pcx' ? 'peering' : (route.targetType as 'tgw' | 'vgw'),
+        connectionId: route.targetId,
+        why: `routed to ${route.targetId} by ${subnet.table?.id}`,
+      })
+    }
+  }
+  return sources
+}
+
+export const sourceCidrProbe: Probe<AwsPath> = {
+  id: 'network.source-cidr',
+  layer: 'network',
+  title: 'Where VPN traffic enters the cluster VPC from',
+  needs: ['cluster.describe'],
+  uses: ['cluster.endpoint-enis', 'cluster.vpc', 'routing.tailscale', 'network.tcp-connect'],
+  timeoutMs: 20_000,
+  async run(ctx) {
+    const gate = awsPathGate(ctx)
+    if (gate !== true) return { status: 'skip', summary: gate }
+    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
+    const call = awsCallOptions(ctx)
+    const enis = ctx.get<EndpointEnis>('cluster.endpoint-enis')?.enis ?? []
+    const endpointIps = enis.flatMap((e) => e.privateIps)
+    const [tables, peerings, router] = await Promise.all([
+      ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
+      ctx.env.aws.describePeerings(cluster.vpcId, call),
+      findRouter(ctx, endpointIps),
+    ])
+    if (!tables.ok) return awsSkip(tables)
+    const clusterCidrs = ctx.get<ClusterVpc>('cluster.vpc')?.cidrs ?? []
+    const subnetIps = new Map<string, string[]>()
+    for (const eni of enis) subnetIps.set(eni.subnetId, [...(subnetIps.get(eni.subnetId) ?? []), ...eni.privateIps])
+    const subnetIds = subnetIps.size ? [...subnetIps.keys()] : cluster.subnetIds
+    const endpointSubnets: EndpointSubnet[] = subnetIds.map((subnetId) => ({
+      subnetId,
+      ips: subnetIps.get(subnetId) ?? [],
+      table: tableOf(tables.value as RouteTableInfo[], subnetId),
+    }))
+    const peeringList = peerings.ok ? peerings.value : []
+    const routerInfo = router && !('error' in router) ? router : undefined
+    let sources: SourceNetwork[]
+    if (ctx.target.sourceCidr) {
+      const flag = ctx.target.sourceCidr
+      const connection = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets).find((s) => cidrCovers(s.cidr, flag) || cidrCovers(flag, s.cidr))
+      sources = [{ ...connection, cidr: flag, via: 'flag', why: `given with --source-cidr${connection?.connectionId ? `; it arrives over ${connection.connectionId}` : ''}` }]
+    } else {
+      sources = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+      if (routerInfo?.privateIp) {
+        const narrowed = sources.filter((s) => cidrContains(s.cidr, routerInfo.privateIp ?? ''))
+        if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
+      }
+    }
+    const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, sources, router: routerInfo }
+    const evidence = {
+      sources: sources.map((s) => ({ cidr: s.cidr, via: s.via, connection: s.connectionId ?? null, remoteVpc: s.remoteVpcId ?? null, why: s.why })),
+      endpointSubnets: endpointSubnets.map((s) => ({ subnet: s.subnetId, ips: s.ips, routeTable: s.table?.id ?? null })),
+      router: routerInfo ? { id: routerInfo.id, privateIp: routerInfo.privateIp ?? null, found: routerInfo.how } : router && 'error' in router ? { error: router.error } : null,
+      peeringsReadable: peerings.ok,
+    }
+    if (sources.length === 0) {
+      return {
+        status: 'fail',
+        code: 'NO_SOURCE_NETWORK',
+        category: 'routing',
+        ...asCauseOfTimeout(ctx),
+        confirmed: false,
+        alternatives: [{ category: 'security-group', summary: 'the VPN ends inside the cluster VPC (AWS Client VPN): give its CIDR with --source-cidr' }],
+        summary: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
+        evidence,
+        data,
+      }
+    }
+    return {
+      status: 'pass',
+      summary: sources.map((s) => `${s.cidr}: ${s.why}`).join('; '),
+      evidence,
+      data,
+    }
+  },
+}
