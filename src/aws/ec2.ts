@@ -298,6 +298,7 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
           ),
         )
         const seen = new Set<string>()
+        // Filter again here: emulators (moto) ignore the server-side filters and return every connection.
         return [...(asRequester ?? []), ...(asAccepter ?? [])]
           .flatMap((page) => items(page, 'vpcPeeringConnectionSet'))
           .filter((p) => {
@@ -311,6 +312,7 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
             requester: peeringSide(child(p, 'requesterVpcInfo')),
             accepter: peeringSide(child(p, 'accepterVpcInfo')),
           }))
+          .filter((p) => p.requester.vpcId === vpcId || p.accepter.vpcId === vpcId)
       }),
 
     describeNacls: (subnetIds, o) =>

@@ -39,11 +39,12 @@ export const PROBES: readonly Probe[] = [
   localRouteProbe,
   vpnPeerProbe,
   tcpConnectProbe,
-  // The AWS side, read only to explain a dropped connection (and always by audit), in the order a packet meets it.
+  // The AWS side, read only to explain a dropped connection (and always by audit), about in the order a packet meets it.
   sourceCidrProbe,
+  // A dead peering turns every route through it into a blackhole: it is the cause, so it comes first.
+  peeringProbe,
   vpnRouterProbe,
   vpnRouteProbe,
-  peeringProbe,
   naclProbe,
   securityGroupProbe,
   routeTablesProbe,

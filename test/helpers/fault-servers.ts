@@ -143,3 +143,50 @@ function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
     for (const socket of sockets) socket.destroy()
   })
 }
+
+/** A loopback port that drops SYNs, as a security group does. */
+export interface SynDropper {
+  port: number
+  close(): Promise<void>
+}
+
+/**
+ * Linux drops a SYN when a listener's accept queue is full. A listener with backlog 0 that never
+ * accepts, with its one queue slot taken, makes every further connect time out: a dropped SYN on
+ * loopback, without touching the firewall. Node accepts eagerly, so the listener is a Python child.
+ */
+export async function startSynDropper(): Promise<SynDropper> {
+  const { spawn } = await import('node:child_process')
+  const { connect } = await import('node:net')
+  const script = [
+    'import socket, sys, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'print(s.getsockname()[1], flush=True)',
+    'time.sleep(600)',
+  ].join('\n')
+  const child = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the SYN dropper did not start within 5 s')), 5000)
+    child.stdout.once('data', (chunk: Buffer) => {
+      clearTimeout(timer)
+      resolve(Number(chunk.toString().trim()))
+    })
+    child.once('error', reject)
+  })
+  // Take the one queue slot; every later SYN is dropped.
+  const filler = connect({ host: '127.0.0.1', port })
+  await new Promise<void>((resolve, reject) => {
+    filler.once('connect', () => resolve())
+    filler.once('error', reject)
+  })
+  return {
+    port,
+    close: async () => {
+      filler.destroy()
+      if (child.exitCode === null) {
+        child.kill('SIGKILL')
+        await new Promise((resolve) => child.once('exit', resolve))
+      }
+    },
+  }
+}

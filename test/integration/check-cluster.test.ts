@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApiServer, type ApiServer } from '../helpers/api-server.js'
 import { startFakeEks, type FakeEks } from '../helpers/fake-eks.js'
 import { createCa, createTempDir, issueServerCert, removeTempDir, type Ca } from '../helpers/pki.js'
+import { motoEnv, startMoto, type Moto } from '../helpers/moto.js'
 import { cleanEnv, runCli } from '../helpers/run-cli.js'
 
 const SECRET = 'fakeSecretKeyForLoopbackOnly/0123456789abcdef'
@@ -11,9 +12,11 @@ let dir: string
 let ca: Ca
 let api: ApiServer
 let eks: FakeEks
+let moto: Moto
 
 function env(): Record<string, string> {
   return cleanEnv({
+    ...motoEnv(moto),
     AWS_ACCESS_KEY_ID: 'AKIDLOOPBACKONLY0000',
     AWS_SECRET_ACCESS_KEY: SECRET,
     AWS_SESSION_TOKEN: SESSION,
@@ -22,6 +25,7 @@ function env(): Record<string, string> {
 }
 
 beforeAll(async () => {
+  moto = await startMoto()
   dir = createTempDir()
   ca = createCa(dir)
   const leaf = issueServerCert(ca, { commonName: 'kube-apiserver', dnsNames: ['kubernetes'], ipAddresses: ['127.0.0.1'] })
@@ -35,6 +39,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await moto?.stop()
   await api.close()
   await eks.close()
   removeTempDir(dir)
@@ -87,10 +92,10 @@ describe('check --cluster with AWS', () => {
 
   it('names credentials when none are available and only AWS knows the endpoint', async () => {
     const run = await runCli(['check', '--cluster', 'payments-prod', '--region', 'eu-central-1', '--json'], {
-      env: cleanEnv({ AWS_ENDPOINT_URL_EKS: eks.url }),
+      env: cleanEnv({ AWS_ENDPOINT_URL_EKS: eks.url, AWS_ENDPOINT_URL_STS: moto.url }),
     })
     expect(run.exitCode).toBe(10)
-    expect(run.json.verdict).toMatchObject({ category: 'credentials', rootCause: 'cluster.describe' })
+    expect(run.json.verdict).toMatchObject({ category: 'credentials', rootCause: 'credentials.identity' })
   })
 
   it('masks account ids and the endpoint host under --redact', async () => {

@@ -1,6 +1,6 @@
 /** What the AWS-side network checks share: call options, skips, when to read AWS, how to refine. */
 import type { AwsCallOptions, AwsFailure } from '../../aws/clients.js'
-import type { InstanceInfo, PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
+import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
 import type { ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
 
 export function awsCallOptions(ctx: Pick<ProbeContext, 'target' | 'signal'>): AwsCallOptions {
@@ -56,8 +56,19 @@ export interface AwsPath {
   /** Endpoint IPs whose route matters; the ENIs' when known, else the cluster subnets. */
   endpointSubnets: EndpointSubnet[]
   peerings: PeeringInfo[]
+  /** Whether the peerings could be read: only then is an unlisted peering known to be gone. */
+  peeringsReadable: boolean
   sources: SourceNetwork[]
   router?: InstanceInfo & { how: string }
+}
+
+/** A route through a peering that is not active (or no longer listed) goes nowhere. */
+export function deadPeeringTarget(path: AwsPath): (route: RouteInfo) => boolean {
+  return (route) => {
+    if (route.targetType !== 'pcx' || !path.peeringsReadable) return false
+    const peering = path.peerings.find((p) => p.id === route.targetId)
+    return !peering || peering.status !== 'active'
+  }
 }
 
 /** The route table a subnet uses: its explicit association, else the VPC's main table. */

@@ -8,7 +8,7 @@
  */
 import type { FailureCode, Fix, Probe } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, type AwsPath } from './aws-path.js'
+import { asCauseOfTimeout, deadPeeringTarget, type AwsPath } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const routeTablesProbe: Probe = {
@@ -23,7 +23,7 @@ export const routeTablesProbe: Probe = {
       path.sources.map((source) => ({
         subnet,
         source,
-        judgement: subnet.table ? judgeRoute(subnet.table, source.cidr, source.connectionId) : undefined,
+        judgement: subnet.table ? judgeRoute(subnet.table, source.cidr, source.connectionId, deadPeeringTarget(path)) : undefined,
       })),
     )
     const evidence = {

@@ -14,12 +14,21 @@ export function routeFor(table: RouteTableInfo, destination: string): RouteInfo 
   return matches.sort((a, b) => Number(b.destination.split('/')[1]) - Number(a.destination.split('/')[1]))[0]
 }
 
-export function judgeRoute(table: RouteTableInfo, destination: string, connectionId: string | undefined): RouteJudgement {
+/**
+ * `deadTarget` tells a route whose target is gone (a deleted peering): AWS marks those blackhole,
+ * but only eventually, and emulators never do.
+ */
+export function judgeRoute(
+  table: RouteTableInfo,
+  destination: string,
+  connectionId: string | undefined,
+  deadTarget: (route: RouteInfo) => boolean = () => false,
+): RouteJudgement {
   const route = routeFor(table, destination)
   if (!route || route.targetType === 'local' || route.targetType === 'igw' || route.targetType === 'nat') {
     return { ok: false, problem: 'missing', route }
   }
-  if (route.state === 'blackhole') return { ok: false, problem: 'blackhole', route }
+  if (route.state === 'blackhole' || deadTarget(route)) return { ok: false, problem: 'blackhole', route }
   if (connectionId && route.targetId !== connectionId && route.targetType !== 'eni' && route.targetType !== 'instance') {
     return { ok: false, problem: 'wrong-target', route }
   }

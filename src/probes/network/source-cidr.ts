@@ -8,7 +8,7 @@
  * Fix: none when found; a cluster VPC connected to nothing is a routing failure.
  */
 import type { ClusterInfo } from '../../aws/clients.js'
-import type { InstanceInfo, PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
+import type { PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
 import type { Probe, ProbeContext } from '../../engine/types.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import type { EndpointEnis } from '../cluster/endpoint-enis.js'
@@ -51,7 +51,9 @@ function inferSources(clusterVpcId: string, clusterCidrs: string[], peerings: Pe
   const add = (s: SourceNetwork) => {
     if (!sources.some((x) => x.cidr === s.cidr)) sources.push(s)
   }
-  for (const p of peerings) {
+  // An active peering speaks for a CIDR before a dead one to the same network.
+  const ordered = [...peerings].sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
+  for (const p of ordered) {
     const remote = remoteSide(p, clusterVpcId)
     for (const cidr of remote.cidrs) {
       add({ cidr, via: 'peering', connectionId: p.id, remoteVpcId: remote.vpcId, why: `the VPC on the other side of ${p.id} (${p.status})` })
@@ -116,7 +118,7 @@ export const sourceCidrProbe: Probe<AwsPath> = {
         if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
       }
     }
-    const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, sources, router: routerInfo }
+    const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, peeringsReadable: peerings.ok, sources, router: routerInfo }
     const evidence = {
       sources: sources.map((s) => ({ cidr: s.cidr, via: s.via, connection: s.connectionId ?? null, remoteVpc: s.remoteVpcId ?? null, why: s.why })),
       endpointSubnets: endpointSubnets.map((s) => ({ subnet: s.subnetId, ips: s.ips, routeTable: s.table?.id ?? null })),

@@ -7,7 +7,7 @@
  */
 import type { Probe } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, awsCallOptions, awsSkip, tableOf, type AwsPath } from './aws-path.js'
+import { asCauseOfTimeout, awsCallOptions, awsSkip, deadPeeringTarget, tableOf, type AwsPath } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const vpnRouteProbe: Probe = {
@@ -28,7 +28,7 @@ export const vpnRouteProbe: Probe = {
     if (destinations.length === 0) return { status: 'skip', summary: 'neither the endpoint IPs nor the cluster VPC CIDR are known' }
     const routerTable = path.router?.subnetId ? tableOf(tables.value, path.router.subnetId) : undefined
     const candidates = routerTable ? [routerTable] : tables.value.filter((t) => t.main || t.subnetIds.length > 0)
-    const judged = candidates.map((table) => ({ table, results: destinations.map((d) => ({ d, j: judgeRoute(table, d, remote.connectionId) })) }))
+    const judged = candidates.map((table) => ({ table, results: destinations.map((d) => ({ d, j: judgeRoute(table, d, remote.connectionId, deadPeeringTarget(path)) })) }))
     const evidence = {
       vpc: remote.remoteVpcId,
       basis: routerTable ? `the route table of the VPN router's subnet ${path.router?.subnetId}` : 'every route table of the VPC (no VPN router named)',
