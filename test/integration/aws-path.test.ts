@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildWorld, NACL_DENY_RULE, type World, type WorldParams } from '../helpers/aws-world.js'
-import { startFakeEks, type FakeEks } from '../helpers/fake-eks.js'
+import { startFakeEks, type FakeCluster, type FakeEks } from '../helpers/fake-eks.js'
 import { startSynDropper, type SynDropper } from '../helpers/fault-servers.js'
 import { MOTO_SECRET_ACCESS_KEY, motoEnv, startMoto, type Moto } from '../helpers/moto.js'
 import { createCa, createTempDir, removeTempDir } from '../helpers/pki.js'
@@ -209,7 +209,7 @@ describe('AWS path, the cases one world settles', () => {
   })
 
   it('audit --require-private fails a public endpoint', async () => {
-    eks.clusters.set(p.cluster, { ...(eks.clusters.get(p.cluster) as never), endpointPublicAccess: true })
+    eks.clusters.set(p.cluster, { ...(eks.clusters.get(p.cluster) as FakeCluster), endpointPublicAccess: true })
     const run = await runCli(['audit', '--cluster', p.cluster, '--region', p.region, '--require-private', '--json'], { env: env() })
     expect(run.exitCode).toBe(11)
     expect(root(run)).toMatchObject({ category: 'cluster', rootCause: 'cluster.endpoint-access' })
