@@ -52,7 +52,7 @@ function judge(ctx: ProbeContext, failed: TcpResult[], all: TcpResult[]): { cate
     confirmed: false,
     alternatives: viaVpn ? TIMEOUT_ALTERNATIVES : [{ category: 'security-group', summary: 'the cluster security group has no 443 rule for the source' }],
     why: viaVpn
-      ? 'the route enters the VPN, so the SYN is dropped on the AWS side: most often the cluster security group lacks a 443 rule for the VPN CIDR'
+      ? 'the route enters the VPN, so the SYN is dropped on the AWS side: most often the cluster security group lacks a 443 rule for the VPN CIDR (reading the AWS side, with ec2:Describe* permissions, settles it)'
       : 'the SYN gets no answer',
   }
 }
@@ -97,12 +97,14 @@ export const tcpConnectProbe: Probe<TcpResult[]> = {
     }
     const parts = failed.map((f) => `TCP to ${f.ip}:${resolved.port} ${words[f.code ?? 'TCP_TIMEOUT'] ?? 'fails'}`)
     const partial = failed.length < results.length
+    const headline = partial ? `intermittent: ${parts.join('; ')}` : parts.join('; ')
     const summary = partial
       ? `intermittent: ${parts.join('; ')}, while ${listIps(results.filter((r) => r.ok).map((r) => r.ip))} answers (${failed.length} of ${results.length} endpoint IPs; kubectl fails whenever it picks ${failed.length > 1 ? 'those' : 'that one'}): ${verdict.why}`
       : `${parts.join('; ')}: ${verdict.why}`
     return {
       status: 'fail',
       code: partial ? 'TCP_PARTIAL' : (failed[0]?.code ?? 'TCP_TIMEOUT'),
+      headline,
       category: verdict.category,
       confirmed: verdict.confirmed,
       alternatives: verdict.alternatives,
