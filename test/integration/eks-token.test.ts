@@ -34,7 +34,7 @@ function referenceToken(cluster: string, region: string, when: Date, creds: Reco
 }
 
 describe('buildEksToken matches aws eks get-token', () => {
-  const cases = [
+  const cases: { cluster: string; region: string; at: string; creds: Record<string, string> }[] = [
     { cluster: 'payments-prod', region: 'eu-west-1', at: '2026-11-29T04:21:07Z', creds: { AWS_ACCESS_KEY_ID: 'AKIDREFERENCE0000001', AWS_SECRET_ACCESS_KEY: 'reference/secret+key=1' } },
     {
       cluster: 'inventory_stage-2',
