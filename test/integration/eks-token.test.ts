@@ -50,7 +50,7 @@ describe('buildEksToken matches aws eks get-token', () => {
         cluster: c.cluster,
         region: c.region,
         now,
-        credentials: { accessKeyId: c.creds.AWS_ACCESS_KEY_ID, secretAccessKey: c.creds.AWS_SECRET_ACCESS_KEY, sessionToken: c.creds.AWS_SESSION_TOKEN },
+        credentials: { accessKeyId: c.creds.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: c.creds.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: c.creds.AWS_SESSION_TOKEN },
       })
       expect(ours.token).toBe(referenceToken(c.cluster, c.region, now, c.creds))
       expect(ours.token).not.toMatch(/=/)
