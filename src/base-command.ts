@@ -12,9 +12,9 @@ import { outputFlags, targetFlags } from './flags.js'
 import type { ProbeEnv } from './platform/env.js'
 import { PROBES } from './probes/index.js'
 import { reportToJson } from './report/json.js'
-import { resolveTarget } from './target/resolve-target.js'
+import { resolveTarget, type TargetFlags } from './target/resolve-target.js'
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DiagnoseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 interface NormalisedError {
@@ -36,7 +36,7 @@ function normaliseError(error: unknown): NormalisedError {
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true
-  static override baseFlags = { ...targetFlags, ...outputFlags }
+  static override baseFlags: Interfaces.FlagInput = outputFlags
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
@@ -69,11 +69,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     goals: readonly ProbeId[],
     extra: Partial<Pick<RunOptions, 'mode' | 'requirePrivate'>> = {},
     excluded: (probe: Probe) => boolean = () => false,
+    targetFlags?: TargetFlags,
   ): Promise<Report> {
     const env = await this.createEnv()
-    const flags = this.flags as BaseFlags<typeof BaseCommand>
+    const flags = this.flags as BaseFlags<typeof DiagnoseCommand>
     const target = await resolveTarget(
-      {
+      targetFlags ?? {
         cluster: flags.cluster,
         region: flags.region,
         profile: flags.profile,
@@ -89,7 +90,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       { vars: env.vars, fs: env.fs, platform: env.platform },
     )
     const probes = selectProbes(PROBES, select, excluded)
-    const options: RunOptions = { mode: 'check', connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000, ...extra }
+    const options: RunOptions = {
+      mode: 'check',
+      connectTimeoutMs: (flags['connect-timeout'] ?? 3) * 1000,
+      totalTimeoutMs: (flags.timeout ?? 30) * 1000,
+      ...extra,
+    }
     const live = !this.wantsJson() && flags.format === 'text' && process.stdout.isTTY && !env.vars.CI && !env.vars.NO_COLOR
     const run = (events?: Parameters<typeof diagnose>[0]['events']) =>
       diagnose({ env, target, options, probes, goals, version: this.config.version, events })
@@ -100,7 +106,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected async render(report: Report, afterLive: boolean): Promise<void> {
-    const flags = this.flags as BaseFlags<typeof BaseCommand>
+    const flags = this.flags as BaseFlags<typeof DiagnoseCommand>
     if (this.jsonEnabled()) return
     if (flags.format === 'json') {
       process.stdout.write(`${JSON.stringify(reportToJson(report, { redact: flags.redact }), null, 2)}\n`)
@@ -117,7 +123,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override toSuccessJson(result: unknown): unknown {
     const report = result as Report
     if (!report || report.schemaVersion !== 1) return result
-    return reportToJson(report, { redact: Boolean((this.flags as BaseFlags<typeof BaseCommand>)?.redact) })
+    return reportToJson(report, { redact: Boolean((this.flags as BaseFlags<typeof DiagnoseCommand>)?.redact) })
   }
 
   protected override toErrorJson(error: unknown): unknown {
@@ -137,4 +143,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.flags?.debug || process.argv.includes('--debug')) process.stderr.write(`${error.stack ?? ''}\n`)
     return undefined
   }
+}
+
+/** The commands that diagnose a target: check and its stretches, explain, audit. */
+export abstract class DiagnoseCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = { ...targetFlags, ...outputFlags }
 }

@@ -1,12 +1,12 @@
 import { Flags } from '@oclif/core'
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
 /** The layers the audit reads: AWS only, never this workstation's network. */
 const AWS_LAYERS = new Set(['credentials', 'cluster', 'network'])
 
-export default class Audit extends BaseCommand<typeof Audit> {
+export default class Audit extends DiagnoseCommand<typeof Audit> {
   static override summary = "the platform team's checklist for a private EKS endpoint, read from AWS only"
   static override description = `no local probes: credentials, the cluster (private endpoint on, public off, VPC DNS settings), and the AWS network path from the VPN: source CIDR, VPN router source/dest check, routes both ways, peering (active, DNS both ways), network ACLs and the cluster security group.
 

@@ -1,8 +1,8 @@
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Check extends BaseCommand<typeof Check> {
+export default class Check extends DiagnoseCommand<typeof Check> {
   static override summary = 'walk the path to the EKS API endpoint, name the first broken link and print the fix'
   static override description = `checks, in path order: local tools and proxy settings, the cluster as AWS describes it, DNS, the route and the VPN client, TCP to each endpoint IP, TLS against the cluster CA, and /readyz.
 

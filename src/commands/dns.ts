@@ -1,8 +1,8 @@
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Dns extends BaseCommand<typeof Dns> {
+export default class Dns extends DiagnoseCommand<typeof Dns> {
   static override summary = 'resolve the endpoint with the system resolver and each nameserver, and classify the answers'
   static override description = `one stretch of the chain that check walks; same target flags, output and exit codes.
 

@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core'
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { matchKubectlError } from '../explain/match-error.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Explain extends BaseCommand<typeof Explain> {
+export default class Explain extends DiagnoseCommand<typeof Explain> {
   static override summary = 'paste a kubectl error: get the layer it points at, and run the checks that settle it'
   static override description = `recognises the errors kubectl prints (no such host, i/o timeout, x509, Unauthorized, Forbidden, exec plugin: invalid apiVersion, expired SSO token...), names the layer and category, then runs that stretch of the chain for the target.
 

@@ -1,8 +1,8 @@
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Reach extends BaseCommand<typeof Reach> {
+export default class Reach extends DiagnoseCommand<typeof Reach> {
   static override summary = 'connect to each endpoint IP: TCP 443, TLS against the cluster CA, then GET /readyz'
   static override description = `one stretch of the chain that check walks; same target flags, output and exit codes.
 

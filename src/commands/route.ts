@@ -1,8 +1,8 @@
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Route extends BaseCommand<typeof Route> {
+export default class Route extends DiagnoseCommand<typeof Route> {
   static override summary = 'show the route from this workstation to each endpoint IP and the VPN client state behind it'
   static override description = `one stretch of the chain that check walks; same target flags, output and exit codes.
 

@@ -1,8 +1,8 @@
-import { BaseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
-export default class Vpn extends BaseCommand<typeof Vpn> {
+export default class Vpn extends DiagnoseCommand<typeof Vpn> {
   static override summary = 'read the VPN client (Tailscale) and the peer that carries the route to the endpoint'
   static override description = `one stretch of the chain that check walks; same target flags, output and exit codes.
 
