@@ -86,6 +86,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         sourceCidr: flags['source-cidr'],
         vpnInstance: flags['vpn-instance'],
         vpnIp: flags['vpn-ip'],
+        canI: flags['can-i'],
       },
       { vars: env.vars, fs: env.fs, platform: env.platform },
     )

@@ -10,6 +10,7 @@ export const targetFlags = {
   endpoint: Flags.string({ summary: 'check a bare https endpoint, without kubeconfig or AWS', helpGroup: 'TARGET' }),
   'ca-file': Flags.string({ summary: 'PEM CA to verify the --endpoint certificate against', helpGroup: 'TARGET' }),
   resolver: Flags.string({ summary: 'also ask this DNS server (repeatable)', multiple: true, helpGroup: 'TARGET' }),
+  'can-i': Flags.string({ summary: 'also ask whether the user may "verb resource [-n namespace]" (repeatable)', multiple: true, helpGroup: 'TARGET' }),
   'source-cidr': Flags.string({ summary: 'what the cluster sees as the source of VPN traffic (default: inferred from peering and TGW routes)', helpGroup: 'AWS PATH' }),
   'vpn-instance': Flags.string({ summary: 'the VPN router instance id, to check its source/dest check', helpGroup: 'AWS PATH' }),
   'vpn-ip': Flags.string({ summary: 'the VPN router private IP, when its instance id is not at hand', helpGroup: 'AWS PATH' }),

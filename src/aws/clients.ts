@@ -36,9 +36,23 @@ export interface AwsCallOptions {
   signal?: AbortSignal
 }
 
+/** An access entry and the access policies associated with it. */
+export interface AccessEntryInfo {
+  principalArn: string
+  kubernetesGroups: string[]
+  username?: string
+  type?: string
+  policies: { policyArn: string; scope: string; namespaces: string[] }[]
+}
+
 export interface AwsClients extends Ec2Calls, IdentityCalls {
   describeCluster(name: string, o: AwsCallOptions): Promise<AwsResult<ClusterInfo>>
   listClusters(o: AwsCallOptions): Promise<AwsResult<string[]>>
+  listAccessEntries(cluster: string, o: AwsCallOptions): Promise<AwsResult<string[]>>
+  /** The entry with its policies; `undefined` when the principal has none. */
+  describeAccessEntry(cluster: string, principalArn: string, o: AwsCallOptions): Promise<AwsResult<AccessEntryInfo | undefined>>
+  /** An EKS token signed with the profile's credentials (and --role-arn's role). */
+  eksToken(cluster: string, o: AwsCallOptions & { roleArn?: string }): Promise<AwsResult<{ token: string; expiresAt: Date }>>
 }
 
 const ACCESS_DENIED = /AccessDenied|UnauthorizedOperation|not authorized to perform/i
@@ -167,6 +181,59 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
           securityGroupIds: vpc.securityGroupIds ?? [],
           authenticationMode: c.accessConfig?.authenticationMode,
         }
+      }),
+    listAccessEntries: (cluster, o) =>
+      aws.call('eks:ListAccessEntries', o, async (abortSignal) => {
+        const { ListAccessEntriesCommand } = await import('@aws-sdk/client-eks')
+        const client = await eks(o)
+        const arns: string[] = []
+        let nextToken: string | undefined
+        for (let page = 0; page < 20; page++) {
+          const out = await client.send(new ListAccessEntriesCommand({ clusterName: cluster, nextToken }), { abortSignal })
+          arns.push(...(out.accessEntries ?? []))
+          nextToken = out.nextToken
+          if (!nextToken) break
+        }
+        return arns
+      }),
+    describeAccessEntry: async (cluster, principalArn, o) => {
+      const result = await aws.call('eks:DescribeAccessEntry', o, async (abortSignal) => {
+        const { DescribeAccessEntryCommand, ListAssociatedAccessPoliciesCommand } = await import('@aws-sdk/client-eks')
+        const client = await eks(o)
+        const [entry, policies] = await Promise.all([
+          client.send(new DescribeAccessEntryCommand({ clusterName: cluster, principalArn }), { abortSignal }),
+          client.send(new ListAssociatedAccessPoliciesCommand({ clusterName: cluster, principalArn }), { abortSignal }),
+        ])
+        return {
+          principalArn: entry.accessEntry?.principalArn ?? principalArn,
+          kubernetesGroups: entry.accessEntry?.kubernetesGroups ?? [],
+          username: entry.accessEntry?.username,
+          type: entry.accessEntry?.type,
+          policies: (policies.associatedAccessPolicies ?? []).map((p) => ({
+            policyArn: p.policyArn ?? '',
+            scope: p.accessScope?.type ?? 'cluster',
+            namespaces: p.accessScope?.namespaces ?? [],
+          })),
+        } as AccessEntryInfo | undefined
+      })
+      // No entry for the principal is an answer, not a failure.
+      if (!result.ok && result.code === 'CLUSTER_NOT_FOUND' && /access entry|principal/i.test(result.message)) return { ok: true, value: undefined, ms: result.ms }
+      return result
+    },
+    eksToken: (cluster, o) =>
+      aws.call('sts:GetCallerIdentity (presigned)', o, async () => {
+        const { buildEksToken } = await import('./eks-token.js')
+        const provider = await aws.credentials(o)
+        let credentials = await provider()
+        if (o.roleArn) {
+          const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers')
+          credentials = await fromTemporaryCredentials({
+            masterCredentials: provider,
+            params: { RoleArn: o.roleArn, RoleSessionName: 'EKSGetTokenAuth' },
+            clientConfig: { region: o.region },
+          })()
+        }
+        return buildEksToken({ cluster, region: o.region, credentials })
       }),
     listClusters: (o) =>
       aws.call('eks:ListClusters', o, async (abortSignal) => {

@@ -95,6 +95,7 @@ export type FailureCode =
   | 'SOURCE_DEST_CHECK_ON'
   | 'VPN_NOT_FORWARDING'
   | 'VPC_DNS_OFF'
+  | 'KUBECONFIG_MISMATCH'
   | 'TOOL_MISSING'
   | 'TIMEOUT'
   | 'PROBE_CRASHED'
@@ -195,6 +196,12 @@ export interface Target {
   /** The VPN router instance, by id (--vpn-instance) or private IP (--vpn-ip). */
   vpnInstance?: string
   vpnIp?: string
+  /** Extra access reviews, "verb resource [-n namespace]", from --can-i. */
+  canI: string[]
+  /** The kubeconfig user's exec credential plugin, when the context has one. */
+  exec?: import('../kube/kubeconfig.js').ExecInfo
+  /** The kubeconfig file given with --kubeconfig (kubectl must be told it too). */
+  kubeconfigFlag?: string
   /** Where each field came from, for the report. */
   sources: Record<string, string>
 }

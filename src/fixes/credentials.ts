@@ -41,11 +41,15 @@ export function buildUnknownProfileFix(profile: string, suggestions: string[], f
   }
 }
 
-export function buildClockFix(offsetMs: number): Fix {
-  const minutes = Math.round(Math.abs(offsetMs) / 60_000)
+/** `offsetMs` is how far behind AWS the local clock is, when AWS said so. */
+export function buildClockFix(offsetMs?: number): Fix {
+  const minutes = offsetMs === undefined ? undefined : Math.round(Math.abs(offsetMs) / 60_000)
   return {
     category: 'credentials',
-    title: `Set this machine's clock right (it is ${minutes} min ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS)`,
+    title:
+      offsetMs === undefined
+        ? "Set this machine's clock right"
+        : `Set this machine's clock right (it is ${minutes} min ${offsetMs > 0 ? 'behind' : 'ahead of'} AWS)`,
     why: 'Signed AWS requests and EKS tokens carry a timestamp; AWS refuses them when the clock is more than 5 minutes off, and an EKS token is valid for only 15.',
     commands: [
       'sudo sntp -sS time.apple.com   # macOS',

@@ -1,6 +1,12 @@
 /** The registry: every probe, in path order. Adding a probe is one import and one entry. */
 import type { Probe } from '../engine/types.js'
 import { readyzProbe } from './apiserver/readyz.js'
+import { accessEntryProbe } from './authn/access-entry.js'
+import { tokenProbe } from './authn/token.js'
+import { whoamiProbe } from './authn/whoami.js'
+import { accessReviewProbe } from './authz/access-review.js'
+import { contextProbe } from './kubeconfig/context.js'
+import { kubectlProbe } from './kubeconfig/kubectl.js'
 import { viaProxyProbe } from './apiserver/via-proxy.js'
 import { describeProbe } from './cluster/describe.js'
 import { endpointAccessProbe } from './cluster/endpoint-access.js'
@@ -52,4 +58,10 @@ export const PROBES: readonly Probe[] = [
   handshakeProbe,
   readyzProbe,
   viaProxyProbe,
+  tokenProbe,
+  whoamiProbe,
+  accessEntryProbe,
+  accessReviewProbe,
+  contextProbe,
+  kubectlProbe,
 ] as Probe[]

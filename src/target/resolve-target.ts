@@ -25,6 +25,7 @@ export interface TargetFlags {
   sourceCidr?: string
   vpnInstance?: string
   vpnIp?: string
+  canI?: string[]
 }
 
 export interface ResolveDeps {
@@ -138,6 +139,7 @@ async function fillRegion(target: Target, flags: TargetFlags, deps: ResolveDeps)
 
 function applyExec(target: Target, exec: ExecInfo | undefined): void {
   if (!exec) return
+  target.exec = exec
   if (exec.cluster) {
     target.cluster = exec.cluster
     target.sources.cluster = `kubeconfig exec (${exec.command})`
@@ -180,6 +182,7 @@ async function resolveFromKubeconfig(target: Target, flags: TargetFlags, deps: R
   }
   target.context = contextName
   target.kubeconfigPath = context.file
+  if (flags.kubeconfig) target.kubeconfigFlag = flags.kubeconfig
   target.sources.context = flags.context ? '--context' : 'current-context'
   const clusterName = typeof context.value.cluster === 'string' ? context.value.cluster : undefined
   const userName = typeof context.value.user === 'string' ? context.value.user : undefined
@@ -224,6 +227,7 @@ export async function resolveTarget(flags: TargetFlags, deps: ResolveDeps): Prom
   ensureNoConflicts(flags)
   const target: Target = {
     resolvers: flags.resolver ?? [],
+    canI: flags.canI ?? [],
     sources: {},
     ...(flags.sourceCidr ? { sourceCidr: flags.sourceCidr } : {}),
     ...(flags.vpnInstance ? { vpnInstance: flags.vpnInstance } : {}),

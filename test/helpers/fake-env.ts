@@ -225,6 +225,9 @@ const OTHER_AWS_CALLS = [
   'describePeerings',
   'describeNacls',
   'describeInstance',
+  'listAccessEntries',
+  'describeAccessEntry',
+  'eksToken',
 ] as const satisfies readonly (keyof AwsClients)[]
 
 function otherAwsCalls(given: Partial<AwsClients>, loud: (message: string) => never): Omit<AwsClients, 'describeCluster' | 'listClusters'> {
@@ -233,7 +236,7 @@ function otherAwsCalls(given: Partial<AwsClients>, loud: (message: string) => ne
       name,
       given[name] ?? (async (...args: unknown[]) => loud(`unexpected aws.${name}(${JSON.stringify(args[0])}); give it in aws.calls`)),
     ]),
-  ) as Omit<AwsClients, 'describeCluster' | 'listClusters'>
+  ) as unknown as Omit<AwsClients, 'describeCluster' | 'listClusters'>
 }
 
 /** A failed AWS call as src/aws/clients.ts returns it. */
@@ -370,7 +373,7 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
 
 /** A Target with the required fields filled in. */
 export function makeTarget(partial: Partial<Target> = {}): Target {
-  return { resolvers: [], sources: {}, ...partial }
+  return { resolvers: [], canI: [], sources: {}, ...partial }
 }
 
 export const DEFAULT_OPTIONS: RunOptions = { mode: 'check', connectTimeoutMs: 2000, totalTimeoutMs: 30_000 }

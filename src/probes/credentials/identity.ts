@@ -50,7 +50,7 @@ function failure(ctx: ProbeContext, result: AwsFailure): ProbeOutcome<IdentityDa
     case 'AWS_EXPIRED_TOKEN':
       return fail(`the AWS session token has expired (${result.errorName ?? 'ExpiredToken'})`, [buildExpiredTokenFix(profile)])
     case 'AWS_CLOCK_SKEW':
-      return fail(`AWS refuses the request signature because this machine's clock is off: ${result.message}`, [buildClockFix(0)])
+      return fail(`AWS refuses the request signature because this machine's clock is off: ${result.message}`, [buildClockFix()])
     case 'AWS_UNKNOWN_PROFILE':
       return fail(`the AWS profile ${profile ?? ''} does not exist: ${result.message}`, [buildUnknownProfileFix(profile ?? '', [], [])])
     case 'AWS_NO_CREDENTIALS':

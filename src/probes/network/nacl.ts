@@ -11,6 +11,8 @@ import { buildNaclFix } from '../../fixes/aws-network.js'
 import { cidrCovers, isValidCidr } from '../../platform/cidr.js'
 import { asCauseOfTimeout, awsCallOptions, awsSkip, type AwsPath } from './aws-path.js'
 
+const CATCH_ALL_RULE = 32767
+
 type Decision = { allowed: true; rule: number } | { allowed: false; rule?: number }
 
 function overlaps(a: string, b: string): boolean {
@@ -19,7 +21,10 @@ function overlaps(a: string, b: string): boolean {
 
 /** Walk the rules in order for every address of `source`: a deny that touches part of it already breaks some flows. */
 export function decideNacl(entries: NaclEntry[], o: { egress: boolean; source: string; fromPort: number; toPort: number }): Decision {
-  const rules = entries.filter((e) => e.egress === o.egress && e.cidr && isValidCidr(e.cidr)).sort((a, b) => a.ruleNumber - b.ruleNumber)
+  // Rule 32767 is the catch-all every NACL ends with: reaching it means no rule allowed the flow.
+  const rules = entries
+    .filter((e) => e.egress === o.egress && e.cidr && isValidCidr(e.cidr) && e.ruleNumber < CATCH_ALL_RULE)
+    .sort((a, b) => a.ruleNumber - b.ruleNumber)
   for (const rule of rules) {
     const protocolOk = rule.protocol === '-1' || rule.protocol === '6' || rule.protocol === 'tcp'
     if (!protocolOk || !overlaps(rule.cidr as string, o.source)) continue

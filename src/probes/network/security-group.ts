@@ -82,7 +82,8 @@ export const securityGroupProbe: Probe = {
       }
     }
     const groupId = cluster.clusterSecurityGroupId ?? ids[0] ?? ''
-    const referenced = groups.flatMap((g) => g.ingress.filter(allows443).flatMap((r) => r.groups.map((x) => x.groupId)))
+    // EKS gives its cluster group an "all traffic from itself" rule; that reference says nothing about the VPN.
+    const referenced = groups.flatMap((g) => g.ingress.filter(allows443).flatMap((r) => r.groups.map((x) => x.groupId).filter((id) => id !== g.id)))
     const note = referenced.length && !path.router ? ` (rules referencing ${[...new Set(referenced)].join(', ')} admit only members of those groups; name the VPN router with --vpn-instance to check them)` : ''
     return {
       status: 'fail',

@@ -45,17 +45,19 @@ export const vpnRouteProbe: Probe = {
     const worst = judged[0]
     const bad = worst?.results.find((r) => !r.j.ok)
     const blackhole = judged.some((t) => t.results.some((r) => !r.j.ok && r.j.problem === 'blackhole'))
+    // A route that exists but goes elsewhere is replaced; create-route would be refused (RouteAlreadyExists).
+    const replace = worst?.results.some((r) => !r.j.ok && r.j.problem !== 'missing') ?? false
     const destination = path.clusterCidrs[0] ?? bad?.d ?? ''
     return {
       status: 'fail',
-      code: blackhole ? 'ROUTE_BLACKHOLE' : 'ROUTE_MISSING',
+      code: blackhole ? 'ROUTE_BLACKHOLE' : replace ? 'ROUTE_WRONG_TARGET' : 'ROUTE_MISSING',
       category: 'routing',
       ...asCauseOfTimeout(ctx),
       ...(routerTable ? {} : { confirmed: false }),
       summary: `on the VPN side, ${worst?.table.id} of ${remote.remoteVpcId} ${blackhole ? 'sends the cluster into a blackhole' : `has no route to ${bad?.d} through ${remote.connectionId}`}: packets never leave the VPN VPC`,
       evidence,
       fixes: worst && remote.connectionId
-        ? [buildRouteFix({ routeTableId: worst.table.id, destination, connectionId: remote.connectionId, region, replace: blackhole, side: `the VPN VPC ${remote.remoteVpcId}` })]
+        ? [buildRouteFix({ routeTableId: worst.table.id, destination, connectionId: remote.connectionId, region, replace, side: `the VPN VPC ${remote.remoteVpcId}` })]
         : [],
     }
   },

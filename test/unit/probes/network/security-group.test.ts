@@ -6,7 +6,7 @@ import type { Probe, ProbeId, ProbeOutcome, RunOptions } from '../../../../src/e
 import type { AwsPath, SourceNetwork } from '../../../../src/probes/network/aws-path.js'
 import { securityGroupProbe } from '../../../../src/probes/network/security-group.js'
 import { sourceCidrProbe } from '../../../../src/probes/network/source-cidr.js'
-import { awsError, clusterInfo, DEFAULT_OPTIONS, fakeEnv, runProbe } from '../../../helpers/fake-env.js'
+import { awsError, clusterInfo, DEFAULT_OPTIONS, fakeEnv, makeTarget, runProbe } from '../../../helpers/fake-env.js'
 
 const A = {
   region: 'eu-west-1',
@@ -75,6 +75,7 @@ function path(w: World, o: { sources?: SourceNetwork[]; router?: AwsPath['router
     clusterCidrs: [w.cidr],
     endpointSubnets: w.subnets.map((subnetId, i) => ({ subnetId, ips: [w.ips[i] as string] })),
     peerings: [],
+    peeringsReadable: true,
     sources: o.sources ?? [peeringSource(w)],
     router: o.router,
   }
@@ -318,7 +319,7 @@ describe('network.security-group in the engine: the gate of network.source-cidr'
     const env = chainEnv(w, aws)
     const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), stub('network.tcp-connect', tcpOutcome), sourceCidrProbe, securityGroupProbe], {
       env,
-      target: { cluster: w.cluster, region: w.region, resolvers: [], sources: {} },
+      target: makeTarget({ cluster: w.cluster, region: w.region }),
       options: DEFAULT_OPTIONS,
     })
     expect(results[3]?.status).toBe(sg)
@@ -330,7 +331,7 @@ describe('network.security-group in the engine: the gate of network.source-cidr'
     const env = chainEnv(B, true)
     const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(B) }), sourceCidrProbe, securityGroupProbe], {
       env,
-      target: { cluster: B.cluster, region: B.region, resolvers: [], sources: {} },
+      target: makeTarget({ cluster: B.cluster, region: B.region }),
       options: { ...DEFAULT_OPTIONS, mode: 'audit' },
     })
     expect(results[2]).toMatchObject({ status: 'fail', code: 'SG_NO_RULE' })

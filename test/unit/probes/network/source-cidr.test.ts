@@ -5,7 +5,7 @@ import { runProbes } from '../../../../src/engine/run.js'
 import type { CheckResult, Probe, ProbeId, ProbeOutcome, RunOptions } from '../../../../src/engine/types.js'
 import type { AwsPath } from '../../../../src/probes/network/aws-path.js'
 import { sourceCidrProbe } from '../../../../src/probes/network/source-cidr.js'
-import { awsError, clusterInfo, DEFAULT_OPTIONS, fakeEnv, runProbe, tailscalePeer, tailscaleState } from '../../../helpers/fake-env.js'
+import { awsError, clusterInfo, DEFAULT_OPTIONS, fakeEnv, makeTarget, runProbe, tailscalePeer, tailscaleState } from '../../../helpers/fake-env.js'
 
 // Two worlds: ids as moto 5.2.1 made them (test/fixtures/ec2/moto-5.2.1/*-world.json).
 const A = {
@@ -13,9 +13,9 @@ const A = {
   cluster: 'payments-prod',
   vpcId: 'vpc-ad871a1e0da75dbf5',
   cidr: '10.20.0.0/16',
-  subnets: ['subnet-f61b1bffe218eea85', 'subnet-92aba68e804a2c6a0'] as const,
-  ips: ['10.20.1.87', '10.20.2.143'] as const,
-  tables: ['rtb-3743723f8369dce27', 'rtb-825cfd1464a364db4'] as const,
+  subnets: ['subnet-f61b1bffe218eea85', 'subnet-92aba68e804a2c6a0'] as [string, string],
+  ips: ['10.20.1.87', '10.20.2.143'] as [string, string],
+  tables: ['rtb-3743723f8369dce27', 'rtb-825cfd1464a364db4'] as [string, string],
   main: 'rtb-26e916293b75c4fb2',
   vpnVpcId: 'vpc-0ad4ae85648d6ac63',
   vpnCidr: '10.99.0.0/16',
@@ -31,9 +31,9 @@ const B = {
   cluster: 'eks-secure-infra-dev',
   vpcId: 'vpc-8a451888f6ca8c214',
   cidr: '10.0.0.0/16',
-  subnets: ['subnet-5ac46807a02717c34', 'subnet-e1391bffa06b64baf'] as const,
-  ips: ['10.0.10.239', '10.0.11.42'] as const,
-  tables: ['rtb-c00d849fe2fb31f72', 'rtb-45a5ce97a0b090767'] as const,
+  subnets: ['subnet-5ac46807a02717c34', 'subnet-e1391bffa06b64baf'] as [string, string],
+  ips: ['10.0.10.239', '10.0.11.42'] as [string, string],
+  tables: ['rtb-c00d849fe2fb31f72', 'rtb-45a5ce97a0b090767'] as [string, string],
   main: 'rtb-18a397db2c365a2c4',
   vpnVpcId: 'vpc-c8ee1ac8646efef52',
   vpnCidr: '172.31.0.0/16',
@@ -432,7 +432,7 @@ describe('network.source-cidr in the engine: dependents follow the gate', () => 
     const { env } = envFor(A)
     const results = await runProbes([describeStub, stub('network.tcp-connect', tcpOutcome), sourceCidrProbe, dependent], {
       env,
-      target: { cluster: A.cluster, region: A.region, resolvers: [], sources: {} },
+      target: makeTarget({ cluster: A.cluster, region: A.region }),
       options: DEFAULT_OPTIONS,
     })
     expect(results.map((r) => [r.id, r.status])).toEqual([
@@ -449,7 +449,7 @@ describe('network.source-cidr in the engine: dependents follow the gate', () => 
     const { env } = envFor(B)
     const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'described', data: cluster(B) }), sourceCidrProbe, dependent], {
       env,
-      target: { cluster: B.cluster, region: B.region, resolvers: [], sources: {} },
+      target: makeTarget({ cluster: B.cluster, region: B.region }),
       options: { ...DEFAULT_OPTIONS, mode: 'audit' },
     })
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass'])
