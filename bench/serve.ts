@@ -1,6 +1,6 @@
 /**
- * Loopback fixtures for the benchmarks: a TLS API server (healthy), a silent server (drops
- * nothing, answers nothing), and the EKS endpoint that describes them. Prints one JSON line
+ * Loopback fixtures for the benchmarks: a TLS API server (healthy), a silent server (accepts,
+ * answers nothing), the EKS endpoint that describes them, and moto for STS and EC2. Prints one JSON line
  * with what it started, then serves until killed.
  */
 import { writeFileSync } from 'node:fs'
@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { startApiServer } from '../test/helpers/api-server.js'
 import { startFakeEks } from '../test/helpers/fake-eks.js'
 import { startSilentServer } from '../test/helpers/fault-servers.js'
+import { startMoto } from '../test/helpers/moto.js'
 import { createCa, createTempDir, issueServerCert } from '../test/helpers/pki.js'
 
 const dir = createTempDir('eksdoctor-bench-')
@@ -16,10 +17,11 @@ const leaf = issueServerCert(ca, { commonName: 'kube-apiserver', dnsNames: ['kub
 const api = await startApiServer({ cert: leaf.certPem, key: leaf.keyPem })
 const silent = await startSilentServer()
 const eks = await startFakeEks([{ name: 'bench-healthy', endpoint: api.url, caPem: ca.certPem }])
+const moto = await startMoto()
 writeFileSync(join(dir, 'ca.pem'), ca.certPem)
-process.stdout.write(`${JSON.stringify({ api: api.url, silent: `https://127.0.0.1:${silent.port}`, eks: eks.url, ca: join(dir, 'ca.pem'), dir })}\n`)
+process.stdout.write(`${JSON.stringify({ api: api.url, silent: `https://127.0.0.1:${silent.port}`, eks: eks.url, moto: moto.url, ca: join(dir, 'ca.pem'), dir })}\n`)
 const stop = async () => {
-  await Promise.all([api.close(), silent.close(), eks.close()])
+  await Promise.all([api.close(), silent.close(), eks.close(), moto.stop()])
   process.exit(0)
 }
 process.on('SIGTERM', stop)

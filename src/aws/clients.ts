@@ -7,6 +7,7 @@
 import type { FailureCode } from '../engine/types.js'
 import { createEc2Calls, type Ec2Calls } from './ec2.js'
 import { createIdentityCalls, type IdentityCalls } from './identity.js'
+import { createEksRestClient, type RestJsonClient } from './rest-json-client.js'
 
 /** What DescribeCluster says, as the probes use it. */
 export interface ClusterInfo {
@@ -152,17 +153,41 @@ export function createAwsPlumbing(vars: Readonly<Record<string, string | undefin
 
 export function createAwsClients(vars: Readonly<Record<string, string | undefined>>): AwsClients {
   const aws = createAwsPlumbing(vars)
-  const eks = async (o: AwsCallOptions) => {
-    const { EKSClient } = await import('@aws-sdk/client-eks')
-    return aws.client('eks', o, (config) => new EKSClient(config as never))
+  const clients = new Map<string, Promise<RestJsonClient>>()
+  const eks = (o: AwsCallOptions): Promise<RestJsonClient> => {
+    const key = `${o.region}|${o.profile ?? vars.AWS_PROFILE ?? ''}`
+    let client = clients.get(key)
+    if (!client) {
+      client = aws.credentials(o).then((credentials) => createEksRestClient({ region: o.region, credentials, vars }))
+      clients.set(key, client)
+    }
+    return client
+  }
+  const enc = encodeURIComponent
+  type Cluster = {
+    name?: string
+    arn?: string
+    status?: string
+    version?: string
+    endpoint?: string
+    certificateAuthority?: { data?: string }
+    resourcesVpcConfig?: {
+      subnetIds?: string[]
+      securityGroupIds?: string[]
+      clusterSecurityGroupId?: string
+      vpcId?: string
+      endpointPublicAccess?: boolean
+      endpointPrivateAccess?: boolean
+      publicAccessCidrs?: string[]
+    }
+    accessConfig?: { authenticationMode?: string }
   }
   return {
     ...createEc2Calls(aws),
     ...createIdentityCalls(aws),
     describeCluster: (name, o) =>
-      aws.call('eks:DescribeCluster', o, async (abortSignal) => {
-        const { DescribeClusterCommand } = await import('@aws-sdk/client-eks')
-        const out = await (await eks(o)).send(new DescribeClusterCommand({ name }), { abortSignal })
+      aws.call('eks:DescribeCluster', o, async (signal) => {
+        const out = await (await eks(o)).get<{ cluster?: Cluster }>(`/clusters/${enc(name)}`, {}, signal)
         const c = out.cluster ?? {}
         const vpc = c.resourcesVpcConfig ?? {}
         return {
@@ -183,13 +208,12 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
         }
       }),
     listAccessEntries: (cluster, o) =>
-      aws.call('eks:ListAccessEntries', o, async (abortSignal) => {
-        const { ListAccessEntriesCommand } = await import('@aws-sdk/client-eks')
+      aws.call('eks:ListAccessEntries', o, async (signal) => {
         const client = await eks(o)
         const arns: string[] = []
         let nextToken: string | undefined
         for (let page = 0; page < 20; page++) {
-          const out = await client.send(new ListAccessEntriesCommand({ clusterName: cluster, nextToken }), { abortSignal })
+          const out = await client.get<{ accessEntries?: string[]; nextToken?: string }>(`/clusters/${enc(cluster)}/access-entries`, { nextToken }, signal)
           arns.push(...(out.accessEntries ?? []))
           nextToken = out.nextToken
           if (!nextToken) break
@@ -197,12 +221,12 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
         return arns
       }),
     describeAccessEntry: async (cluster, principalArn, o) => {
-      const result = await aws.call('eks:DescribeAccessEntry', o, async (abortSignal) => {
-        const { DescribeAccessEntryCommand, ListAssociatedAccessPoliciesCommand } = await import('@aws-sdk/client-eks')
+      const result = await aws.call('eks:DescribeAccessEntry', o, async (signal) => {
         const client = await eks(o)
+        const base = `/clusters/${enc(cluster)}/access-entries/${enc(principalArn)}`
         const [entry, policies] = await Promise.all([
-          client.send(new DescribeAccessEntryCommand({ clusterName: cluster, principalArn }), { abortSignal }),
-          client.send(new ListAssociatedAccessPoliciesCommand({ clusterName: cluster, principalArn }), { abortSignal }),
+          client.get<{ accessEntry?: { principalArn?: string; kubernetesGroups?: string[]; username?: string; type?: string } }>(base, {}, signal),
+          client.get<{ associatedAccessPolicies?: { policyArn?: string; accessScope?: { type?: string; namespaces?: string[] } }[] }>(`${base}/access-policies`, {}, signal),
         ])
         return {
           principalArn: entry.accessEntry?.principalArn ?? principalArn,
@@ -236,13 +260,12 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
         return buildEksToken({ cluster, region: o.region, credentials })
       }),
     listClusters: (o) =>
-      aws.call('eks:ListClusters', o, async (abortSignal) => {
-        const { ListClustersCommand } = await import('@aws-sdk/client-eks')
+      aws.call('eks:ListClusters', o, async (signal) => {
         const client = await eks(o)
         const names: string[] = []
         let nextToken: string | undefined
         for (let page = 0; page < 20; page++) {
-          const out = await client.send(new ListClustersCommand({ nextToken, maxResults: 100 }), { abortSignal })
+          const out = await client.get<{ clusters?: string[]; nextToken?: string }>('/clusters', { maxResults: '100', nextToken }, signal)
           names.push(...(out.clusters ?? []))
           nextToken = out.nextToken
           if (!nextToken) break

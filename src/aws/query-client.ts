@@ -1,12 +1,11 @@
 /**
- * EC2 over its Query protocol: a form POST signed with SigV4, an XML answer. The SDK's EC2
- * client would cost ~0.5 s and ~70 MiB to load for the few reads eksdoctor makes.
- * The endpoint honours AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL, like every SDK client.
+ * AWS Query-protocol services (EC2, STS, IAM): a form POST signed with SigV4, an XML answer.
+ * The SDK's EC2 client alone would cost ~0.5 s and ~70 MiB to load for the few reads eksdoctor
+ * makes. Endpoints honour AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL, like every SDK client.
  */
 import { createHash, createHmac } from 'node:crypto'
 import { child, parseXml, text, type XmlElement } from './xml.js'
 
-const EC2_API_VERSION = '2016-11-15'
 
 /** What a failed Query call said, as an Error the shared classifier understands. */
 export class AwsQueryError extends Error {
@@ -44,10 +43,49 @@ export class NodeSha256 {
   }
 }
 
-export function ec2Endpoint(region: string, vars: Readonly<Record<string, string | undefined>>): string {
-  const configured = vars.AWS_ENDPOINT_URL_EC2 ?? vars.AWS_ENDPOINT_URL
+/** A Query service: its SigV4 name, API version, endpoint variable and default endpoint. */
+export interface QueryService {
+  name: string
+  version: string
+  envName: string
+  defaultEndpoint(region: string): string
+  /** IAM is global: it signs for one region whatever the caller's. */
+  signingRegion?(region: string): string
+}
+
+const DOT_CN = (region: string) => (region.startsWith('cn-') ? '.cn' : '')
+
+export const EC2: QueryService = {
+  name: 'ec2',
+  version: '2016-11-15',
+  envName: 'AWS_ENDPOINT_URL_EC2',
+  defaultEndpoint: (region) => `https://ec2.${region}.amazonaws.com${DOT_CN(region)}`,
+}
+
+export const STS: QueryService = {
+  name: 'sts',
+  version: '2011-06-15',
+  envName: 'AWS_ENDPOINT_URL_STS',
+  defaultEndpoint: (region) => `https://sts.${region}.amazonaws.com${DOT_CN(region)}`,
+}
+
+export const IAM: QueryService = {
+  name: 'iam',
+  version: '2010-05-08',
+  envName: 'AWS_ENDPOINT_URL_IAM',
+  defaultEndpoint: (region) =>
+    region.startsWith('cn-') ? 'https://iam.cn-north-1.amazonaws.com.cn' : region.startsWith('us-gov-') ? 'https://iam.us-gov.amazonaws.com' : 'https://iam.amazonaws.com',
+  signingRegion: (region) => (region.startsWith('cn-') ? 'cn-north-1' : region.startsWith('us-gov-') ? 'us-gov-west-1' : 'us-east-1'),
+}
+
+export function serviceEndpoint(service: QueryService, region: string, vars: Readonly<Record<string, string | undefined>>): string {
+  const configured = vars[service.envName] ?? vars.AWS_ENDPOINT_URL
   if (configured) return configured.replace(/\/+$/, '')
-  return `https://ec2.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`
+  return service.defaultEndpoint(region)
+}
+
+export function ec2Endpoint(region: string, vars: Readonly<Record<string, string | undefined>>): string {
+  return serviceEndpoint(EC2, region, vars)
 }
 
 /** Flatten {Filter: [{Name, Values}]}-style input into Query parameters (Filter.1.Name=...). */
@@ -71,18 +109,23 @@ export function queryParams(input: Record<string, unknown>, prefix = '', out: Re
 
 export interface QueryClient {
   call(action: string, input: Record<string, unknown>, signal: AbortSignal): Promise<XmlElement>
+  /** The server's Date header of the last answer: how AWS's clock reads. */
+  lastServerDate(): Date | undefined
 }
 
-export function createEc2QueryClient(o: {
+export function createQueryClient(o: {
+  service: QueryService
   region: string
   credentials: CredentialProvider
   vars: Readonly<Record<string, string | undefined>>
 }): QueryClient {
-  const endpoint = new URL(ec2Endpoint(o.region, o.vars))
+  const endpoint = new URL(serviceEndpoint(o.service, o.region, o.vars))
+  const signingRegion = o.service.signingRegion?.(o.region) ?? o.region
+  let serverDate: Date | undefined
   let signer: Promise<import('@smithy/signature-v4').SignatureV4> | undefined
   const getSigner = () =>
     (signer ??= import('@smithy/signature-v4').then(
-      ({ SignatureV4 }) => new SignatureV4({ service: 'ec2', region: o.region, credentials: o.credentials, sha256: NodeSha256 }),
+      ({ SignatureV4 }) => new SignatureV4({ service: o.service.name, region: signingRegion, credentials: o.credentials, sha256: NodeSha256 }),
     ))
 
   async function once(action: string, body: string, signal: AbortSignal): Promise<XmlElement> {
@@ -98,6 +141,8 @@ export function createEc2QueryClient(o: {
     }
     const signed = await (await getSigner()).sign(request)
     const response = await fetch(endpoint, { method: 'POST', headers: signed.headers as Record<string, string>, body, signal })
+    const date = response.headers.get('date')
+    if (date && !Number.isNaN(Date.parse(date))) serverDate = new Date(date)
     const xml = parseXml(await response.text())
     if (response.ok) return xml
     const error = child(child(xml, 'Errors'), 'Error')
@@ -105,8 +150,9 @@ export function createEc2QueryClient(o: {
   }
 
   return {
+    lastServerDate: () => serverDate,
     async call(action, input, signal) {
-      const body = new URLSearchParams({ Action: action, Version: EC2_API_VERSION, ...queryParams(input) }).toString()
+      const body = new URLSearchParams({ Action: action, Version: o.service.version, ...queryParams(input) }).toString()
       try {
         return await once(action, body, signal)
       } catch (error) {
@@ -117,4 +163,8 @@ export function createEc2QueryClient(o: {
       }
     },
   }
+}
+
+export function createEc2QueryClient(o: { region: string; credentials: CredentialProvider; vars: Readonly<Record<string, string | undefined>> }): QueryClient {
+  return createQueryClient({ ...o, service: EC2 })
 }

@@ -6,7 +6,7 @@ import { CliError, usageError } from '../errors.js'
 import { outputFlags } from '../flags.js'
 import { EXIT_CODES_HELP } from '../help.js'
 import { unifiedDiff } from '../kube/diff.js'
-import { buildEntry, chooseKubeconfigFile, mergeEntry, updateKubeconfigFile } from '../kube/kubeconfig-writer.js'
+import { buildEntry, chooseKubeconfigFile, hasNamedEntry, mergeEntry, updateKubeconfigFile } from '../kube/kubeconfig-writer.js'
 import { profileRegion } from '../aws/config-file.js'
 import { validateClusterName, validateRegion } from '../target/resolve-target.js'
 import { closestNames } from '../util/closest.js'
@@ -92,7 +92,7 @@ ${EXIT_CODES_HELP}`
     const written = await updateKubeconfigFile(path, (before) => mergeEntry(before, path, entry, { setCurrent }))
     const line = !written.changed
       ? `Context ${entry.contextName} in ${path} is already up to date`
-      : written.before?.includes(entry.contextName)
+      : written.before !== undefined && (await hasNamedEntry(written.before, 'contexts', entry.contextName))
         ? `Updated context ${entry.contextName} in ${path}`
         : `Added new context ${entry.contextName} to ${path}`
     const summary = { path, context: entry.contextName, changed: written.changed, backup: written.backup ?? null, tokenCommand: entry.exec.command }

@@ -6,7 +6,7 @@
  * serialised with a lock file so concurrent writers do not lose each other's entries.
  */
 import { constants } from 'node:fs'
-import { chmod, mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { usageError } from '../errors.js'
 
@@ -65,12 +65,41 @@ export async function chooseKubeconfigFile(o: {
   const paths = (o.vars.KUBECONFIG ?? '').split(delimiter).filter(Boolean).map((p) => resolve(p))
   for (const path of paths) {
     const text = await o.readText(path)
-    if (text?.includes(o.clusterArn)) return path
+    if (text !== undefined && (await hasNamedEntry(text, 'clusters', o.clusterArn))) return path
   }
   return paths[0] ?? join(o.homedir, '.kube', 'config')
 }
 
 type YamlModule = typeof import('yaml')
+
+/** Whether the list `listKey` of a kubeconfig text has an entry named exactly `name`. */
+export async function hasNamedEntry(text: string, listKey: string, name: string): Promise<boolean> {
+  const y = await import('yaml')
+  const doc = y.parseDocument(text)
+  if (doc.errors.length > 0) return false
+  const seq = doc.get(listKey)
+  return y.isSeq(seq) && namedItem(y, seq, name) !== undefined
+}
+
+/** Keys that say how to reach or trust the server, or who the user is: an entry we write replaces them all. */
+const REPLACED_KEYS: Record<string, string[]> = {
+  cluster: ['certificate-authority', 'insecure-skip-tls-verify'],
+  user: ['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password', 'auth-provider'],
+  context: [],
+}
+
+function sameValue(node: unknown, value: unknown): boolean {
+  const plain = node && typeof node === 'object' && 'toJSON' in node ? (node as { toJSON(): unknown }).toJSON() : node
+  return JSON.stringify(canonical(plain)) === JSON.stringify(canonical(value))
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]))
+  }
+  return value
+}
 
 function namedItem(y: YamlModule, seq: import('yaml').YAMLSeq, name: string): import('yaml').YAMLMap | undefined {
   return seq.items.find((item): item is import('yaml').YAMLMap => y.isMap(item) && item.get('name') === name)
@@ -84,6 +113,8 @@ function upsert(y: YamlModule, doc: import('yaml').Document, listKey: string, na
     doc.set(listKey, seq)
   }
   const list = seq as import('yaml').YAMLSeq
+  // An empty `[]` would otherwise keep every new entry on one flow-style line.
+  if (list.items.length === 0) list.flow = false
   let item = namedItem(y, list, name)
   if (!item) {
     item = doc.createNode({ [field]: {}, name }) as import('yaml').YAMLMap
@@ -94,9 +125,12 @@ function upsert(y: YamlModule, doc: import('yaml').Document, listKey: string, na
     inner = doc.createNode({})
     item.set(field, inner)
   }
+  const map = inner as import('yaml').YAMLMap
+  for (const key of REPLACED_KEYS[field] ?? []) map.delete(key)
   for (const [key, value] of Object.entries(values)) {
-    if (value === undefined) (inner as import('yaml').YAMLMap).delete(key)
-    else (inner as import('yaml').YAMLMap).set(key, doc.createNode(value))
+    if (value === undefined) map.delete(key)
+    // Equal content keeps its node: a file aws wrote stays byte for byte when nothing changed.
+    else if (!sameValue(map.get(key, true), value)) map.set(key, doc.createNode(value))
   }
 }
 
@@ -156,7 +190,9 @@ export interface WriteResult {
 }
 
 /** Read, change and write `path` under its lock: the change always sees the latest content. */
-export async function updateKubeconfigFile(path: string, change: (before: string | undefined) => Promise<string>): Promise<WriteResult> {
+export async function updateKubeconfigFile(requested: string, change: (before: string | undefined) => Promise<string>): Promise<WriteResult> {
+  // Write through a symlink (dotfiles managers link ~/.kube/config), never over it.
+  const path = await realpath(requested).catch(() => requested)
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
   const release = await acquireLock(path)
   try {
@@ -173,14 +209,19 @@ export async function updateKubeconfigFile(path: string, change: (before: string
       await chmod(backup, 0o600)
     }
     const temp = `${path}.eksdoctor.${process.pid}.${Date.now()}.tmp`
-    const handle = await open(temp, 'w', 0o600)
     try {
-      await handle.writeFile(after)
-      await handle.sync()
-    } finally {
-      await handle.close()
+      const handle = await open(temp, 'w', 0o600)
+      try {
+        await handle.writeFile(after)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, path)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw error
     }
-    await rename(temp, path)
     return { path, before, after, changed: true, backup }
   } finally {
     await release()
