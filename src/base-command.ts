@@ -5,14 +5,15 @@
 import { Command, type Interfaces } from '@oclif/core'
 import { diagnose } from './engine/diagnose.js'
 import { selectProbes } from './engine/run.js'
-import { EXIT_UNEXPECTED, EXIT_USAGE, type Probe, type ProbeId, type Report, type RunOptions } from './engine/types.js'
+import { EXIT_INCONCLUSIVE, EXIT_UNEXPECTED, EXIT_USAGE, type Probe, type ProbeId, type Report, type RunOptions } from './engine/types.js'
 import { exitCodeFor } from './engine/verdict.js'
-import { CliError } from './errors.js'
+import { CliError, usageError } from './errors.js'
 import { outputFlags, targetFlags } from './flags.js'
 import type { ProbeEnv } from './platform/env.js'
 import { PROBES } from './probes/index.js'
 import { reportToJson } from './report/json.js'
-import { resolveTarget, type TargetFlags } from './target/resolve-target.js'
+import { profileRegion } from './aws/config-file.js'
+import { resolveTarget, validateRegion, type TargetFlags } from './target/resolve-target.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DiagnoseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -121,7 +122,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
   }
 
+  /** `check --all`: every cluster of the regions, one summary row each; the exit code of the first failing one. */
+  protected async runFleet(regionList: string[] | undefined, concurrency: number): Promise<Report[]> {
+    const env = await this.createEnv()
+    const flags = this.flags as BaseFlags<typeof DiagnoseCommand>
+    if (flags.cluster || flags.context || flags.endpoint) throw usageError('CONFLICTING_FLAGS', '--all checks every cluster of the regions; it cannot be combined with --cluster, --context or --endpoint')
+    const profile = flags.profile ?? env.vars.AWS_PROFILE
+    const fallback = flags.region ?? env.vars.AWS_REGION ?? env.vars.AWS_DEFAULT_REGION ?? (await profileRegion(profile, { vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText }))
+    const regions = regionList?.length ? regionList : fallback ? [fallback] : []
+    if (regions.length === 0) throw usageError('NO_REGION', '--all needs regions: pass --regions r1,r2, --region, or set AWS_REGION')
+    for (const region of regions) validateRegion(region)
+    const { diagnoseFleet } = await import('./engine/fleet.js')
+    const { reports, unlisted } = await diagnoseFleet({
+      env,
+      regions,
+      profile,
+      concurrency,
+      options: { mode: 'check', connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000 },
+      probes: selectProbes(PROBES, () => true),
+      goals: ['apiserver.readyz'],
+      version: this.config.version,
+    })
+    const failing = reports.find((r) => r.verdict.status === 'fail' || r.verdict.status === 'inconclusive')
+    process.exitCode = failing ? exitCodeFor(failing.verdict) : unlisted.length ? EXIT_INCONCLUSIVE : 0
+    if (this.jsonEnabled()) return reports
+    if (flags.format === 'json') process.stdout.write(`${JSON.stringify(reports.map((r) => reportToJson(r, { redact: flags.redact })), null, 2)}\n`)
+    else if (flags.format === 'markdown') {
+      const { renderMarkdown } = await import('./report/markdown.js')
+      process.stdout.write(reports.map((r) => renderMarkdown(r, { redact: flags.redact })).join('\n---\n\n'))
+    } else {
+      const { renderFleet } = await import('./report/fleet.js')
+      process.stdout.write(renderFleet(reports, unlisted, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, redact: flags.redact }))
+    }
+    return reports
+  }
+
   protected override toSuccessJson(result: unknown): unknown {
+    if (Array.isArray(result)) return result.map((r) => this.toSuccessJson(r))
     const report = result as Report
     if (!report || report.schemaVersion !== 1) return result
     return reportToJson(report, { redact: Boolean((this.flags as BaseFlags<typeof DiagnoseCommand>)?.redact) })

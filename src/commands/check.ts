@@ -1,3 +1,4 @@
+import { Flags } from '@oclif/core'
 import { DiagnoseCommand } from '../base-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
@@ -14,9 +15,16 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> <%= command.id %> --cluster prod-eks --region eu-west-1 --profile platform',
     '<%= config.bin %> <%= command.id %> --endpoint https://10.20.30.40 --ca-file ca.pem --json',
     '<%= config.bin %> <%= command.id %> --format markdown --redact > report.md',
+    '<%= config.bin %> <%= command.id %> --all --regions eu-west-1,us-east-1 --concurrency 8',
   ]
+  static override flags = {
+    all: Flags.boolean({ summary: 'check every cluster of the regions (--regions, else --region or the profile\'s)', helpGroup: 'FLEET' }),
+    regions: Flags.string({ summary: 'comma-separated regions for --all', dependsOn: ['all'], helpGroup: 'FLEET' }),
+    concurrency: Flags.integer({ summary: 'clusters checked at once with --all', default: 8, min: 1, max: 64, dependsOn: ['all'], helpGroup: 'FLEET' }),
+  }
 
-  async run(): Promise<Report> {
+  async run(): Promise<Report | Report[]> {
+    if (this.flags.all) return this.runFleet(this.flags.regions?.split(',').map((r) => r.trim()).filter(Boolean), this.flags.concurrency)
     return this.runDiagnosis(() => true, ['apiserver.readyz'])
   }
 }

@@ -22,15 +22,16 @@ export const endpointEnisProbe: Probe<EndpointEnis> = {
   needs: ['cluster.describe'],
   async run(ctx) {
     const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
     const result = await ctx.env.aws.describeEndpointEnis(cluster.name, awsCallOptions(ctx))
     if (!result.ok) return awsSkip(result)
-    const enis = result.value.filter((eni) => !cluster.vpcId || eni.vpcId === cluster.vpcId)
+    const enis = result.value.filter((eni) => eni.vpcId === cluster.vpcId)
     const ips = enis.flatMap((eni) => eni.privateIps)
     const evidence = { enis: enis.map((e) => ({ id: e.id, ips: e.privateIps, subnetId: e.subnetId, az: e.az ?? null })) }
     if (enis.length === 0) {
       return {
         status: cluster.endpointPrivateAccess ? 'warn' : 'pass',
-        summary: `no network interface described "Amazon EKS ${cluster.name}" in ${cluster.vpcId ?? 'the VPC'}${cluster.endpointPrivateAccess ? ': the private endpoint has no address to answer on' : ''}`,
+        summary: `no network interface described "Amazon EKS ${cluster.name}" in ${cluster.vpcId}${cluster.endpointPrivateAccess ? ': the private endpoint has no address to answer on' : ''}`,
         evidence,
         data: { enis, ips },
       }
