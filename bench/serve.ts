@@ -18,10 +18,16 @@ const api = await startApiServer({ cert: leaf.certPem, key: leaf.keyPem })
 const silent = await startSilentServer()
 const eks = await startFakeEks([{ name: 'bench-healthy', endpoint: api.url, caPem: ca.certPem }])
 const moto = await startMoto()
+// Fleets of 1, 10 and 50 healthy clusters, for check --all.
+const fleets = await Promise.all(
+  [1, 10, 50].map((n) =>
+    startFakeEks(Array.from({ length: n }, (_, i) => ({ name: `fleet-${String(i + 1).padStart(2, '0')}`, endpoint: api.url, caPem: ca.certPem }))),
+  ),
+)
 writeFileSync(join(dir, 'ca.pem'), ca.certPem)
-process.stdout.write(`${JSON.stringify({ api: api.url, silent: `https://127.0.0.1:${silent.port}`, eks: eks.url, moto: moto.url, ca: join(dir, 'ca.pem'), dir })}\n`)
+process.stdout.write(`${JSON.stringify({ api: api.url, silent: `https://127.0.0.1:${silent.port}`, eks: eks.url, moto: moto.url, fleets: fleets.map((f) => f.url), ca: join(dir, 'ca.pem'), dir })}\n`)
 const stop = async () => {
-  await Promise.all([api.close(), silent.close(), eks.close(), moto.stop()])
+  await Promise.all([api.close(), silent.close(), eks.close(), moto.stop(), ...fleets.map((f) => f.close())])
   process.exit(0)
 }
 process.on('SIGTERM', stop)

@@ -27,7 +27,9 @@ interface NormalisedError {
 function normaliseError(error: unknown): NormalisedError {
   if (error instanceof CliError) return { code: error.code, message: error.message, exitCode: error.exitCode }
   const e = error as { message?: string; name?: string; oclif?: { exit?: number }; code?: string; parse?: unknown; constructor?: { name?: string } }
-  const message = (e?.message ?? String(error)).split('\n')[0] ?? 'unknown error'
+  // oclif's validation errors open with a generic line and close with a help hint: keep what is between.
+  const lines = (e?.message ?? String(error)).split('\n').map((l) => l.trim()).filter((l) => l && !/^The following errors? occurred:?$|^See more help with/.test(l))
+  const message = lines.join('; ') || 'unknown error'
   // oclif's flag and argument errors are usage errors.
   if (e?.parse !== undefined || /Parse|Validation|Nonexistent|Unexpected argument|Missing required/i.test(`${e?.constructor?.name} ${e?.name} ${message}`)) {
     return { code: 'USAGE', message, exitCode: EXIT_USAGE }

@@ -20,7 +20,7 @@ ${EXIT_CODES_HELP}`
   static override flags = {
     all: Flags.boolean({ summary: 'check every cluster of the regions (--regions, else --region or the profile\'s)', helpGroup: 'FLEET' }),
     regions: Flags.string({ summary: 'comma-separated regions for --all', dependsOn: ['all'], helpGroup: 'FLEET' }),
-    concurrency: Flags.integer({ summary: 'clusters checked at once with --all', default: 8, min: 1, max: 64, dependsOn: ['all'], helpGroup: 'FLEET' }),
+    concurrency: Flags.integer({ summary: 'clusters checked at once with --all', default: 8, min: 1, max: 64, helpGroup: 'FLEET' }),
   }
 
   async run(): Promise<Report | Report[]> {

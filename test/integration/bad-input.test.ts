@@ -26,6 +26,7 @@ const CASES: { name: string; args: string[]; env?: Record<string, string>; code:
   { name: 'conflicting flags', args: ['check', '--endpoint', 'https://127.0.0.1', '--context', 'x'], code: 'CONFLICTING_FLAGS', message: /cannot be combined/ },
   { name: 'unknown flag', args: ['check', '--bogus'], code: 'USAGE', message: /bogus/ },
   { name: 'bad --format', args: ['check', '--format', 'yaml'], code: 'USAGE', message: /yaml/ },
+  { name: '--regions without --all', args: ['check', '--regions', 'eu-west-1'], code: 'USAGE', message: /All of the following must be provided when using --regions: --all$/ },
 ]
 
 describe('bad input', () => {
