@@ -1,9 +1,10 @@
 /**
- * `eksdoctor token` on a cache hit, before oclif loads: kubectl runs the plugin for every command.
- * Anything this parser does not understand falls through to the full command.
+ * `eksdoctor token` before oclif loads: kubectl runs the plugin for every command. A cache hit is
+ * printed at once; a miss is signed here too, loading only the credential chain and the signer.
+ * Anything this parser does not understand (--help, a typo) falls through to the full command.
  */
 import { renderExecCredential, requestedApiVersion } from './exec-credential.js'
-import { readCachedToken, tokenCacheDir, type TokenKey } from './cache.js'
+import { readCachedToken, tokenCacheDir, writeCachedToken, type TokenKey } from './cache.js'
 
 const VALUE_FLAGS: Record<string, keyof TokenKey> = {
   '--cluster': 'cluster',
@@ -32,12 +33,30 @@ export function parseTokenArgs(argv: string[], vars: Readonly<Record<string, str
   return key.cluster && key.region ? (key as TokenKey) : undefined
 }
 
-/** Print a cached ExecCredential and return true, or return false to run the full command. */
-export async function printCachedToken(argv: string[], vars: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
+/**
+ * Print an ExecCredential (cached, or signed now) and return true; return false to let the full
+ * command handle arguments this parser does not know. Errors go to stderr with exit 10, as kubectl expects.
+ */
+export async function serveToken(argv: string[], vars: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
   const key = parseTokenArgs(argv, vars)
   if (!key) return false
-  const entry = await readCachedToken(key, tokenCacheDir(vars))
-  if (!entry) return false
-  process.stdout.write(renderExecCredential(entry.token, new Date(entry.expiresAt), requestedApiVersion(vars.KUBERNETES_EXEC_INFO)))
+  const apiVersion = requestedApiVersion(vars.KUBERNETES_EXEC_INFO)
+  const dir = tokenCacheDir(vars)
+  const cached = await readCachedToken(key, dir)
+  if (cached) {
+    process.stdout.write(renderExecCredential(cached.token, new Date(cached.expiresAt), apiVersion))
+    return true
+  }
+  try {
+    const [{ resolveSigningCredentials }, { buildEksToken }] = await Promise.all([import('./credentials.js'), import('../aws/eks-token.js')])
+    const credentials = await resolveSigningCredentials({ profile: key.profile, roleArn: key.roleArn, region: key.region })
+    const { token, expiresAt } = await buildEksToken({ cluster: key.cluster, region: key.region, credentials })
+    await writeCachedToken(key, dir, { token, expiresAt: expiresAt.toISOString() })
+    process.stdout.write(renderExecCredential(token, expiresAt, apiVersion))
+  } catch (error) {
+    const message = ((error as { message?: string })?.message ?? String(error)).split('\n')[0]
+    process.stderr.write(`eksdoctor token: no AWS credentials to sign with${key.profile ? ` (profile ${key.profile})` : ''}: ${message}\n`)
+    process.exitCode = 10
+  }
   return true
 }
