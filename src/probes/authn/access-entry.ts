@@ -30,6 +30,7 @@ export const accessEntryProbe: Probe<AccessData> = {
     const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
     const identity = ctx.get<IdentityData>('credentials.identity') as IdentityData
     const whoami = ctx.result('authn.whoami')
+    if (whoami?.skippedBecause) return { status: 'skip', summary: `not run: ${whoami.skippedBecause} failed, so the API server never saw a token` }
     const refused = whoami?.status === 'fail' && whoami.code === 'HTTP_401'
     const region = ctx.target.region ?? ''
     const principal = parsePrincipal(identity.arn)

@@ -20,7 +20,8 @@ export const tokenProbe: Probe<TokenData> = {
   id: 'authn.token',
   layer: 'authn',
   title: 'EKS token signed for the cluster',
-  needs: ['credentials.identity', 'cluster.describe'],
+  // Signed only once the API server answers: before that nobody would read it.
+  needs: ['credentials.identity', 'cluster.describe', 'apiserver.readyz'],
   async run(ctx) {
     const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
     const identity = ctx.get<IdentityData>('credentials.identity')
