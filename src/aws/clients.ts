@@ -1,11 +1,13 @@
 /**
- * AWS calls behind small typed functions. The SDK is imported lazily, on first use, every call
- * has a time bound, and one credential provider per profile is shared by every client. Clients
- * honour the standard chain: AWS_PROFILE, SSO, credential_process, AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_<SERVICE>.
+ * AWS calls behind small typed functions, over small signed REST-JSON (EKS) and Query (EC2, STS,
+ * IAM) clients; the SDK's credential chain is imported lazily and one provider per profile is
+ * shared by every call. Every call has a time bound. Credentials follow the standard chain
+ * (environment, AWS_PROFILE, SSO, assume-role, credential_process, metadata); endpoints honour
+ * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>.
  */
 import type { FailureCode } from '../engine/types.js'
 import { createEc2Calls, type Ec2Calls } from './ec2.js'
+import { quietSdkNotices, SILENT_LOGGER } from './sdk-quiet.js'
 import { createIdentityCalls, type IdentityCalls } from './identity.js'
 import { createEksRestClient, type RestJsonClient } from './rest-json-client.js'
 
@@ -81,34 +83,23 @@ export function classifyAwsError(error: unknown, action: string): Omit<AwsFailur
   return { code: 'AWS_ERROR', message, errorName: name, action }
 }
 
-const SILENT_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
-
-type ClientConfig = {
-  region: string
-  credentials: unknown
-  maxAttempts: number
-  requestHandler: { connectionTimeout: number; requestTimeout: number }
-}
-
-/** Shared machinery for the per-service call modules: clients, bounds, error normalising. */
+/** Shared machinery for the per-service call modules: credentials, bounds, error normalising. */
 export interface AwsPlumbing {
   vars: Readonly<Record<string, string | undefined>>
   /** The shared, memoised credential provider of the profile the call uses. */
   credentials(o: AwsCallOptions): Promise<() => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string }>>
-  client<C>(service: string, o: AwsCallOptions, make: (config: ClientConfig) => C): Promise<C>
   call<T>(action: string, o: AwsCallOptions, run: (signal: AbortSignal) => Promise<T>): Promise<AwsResult<T>>
 }
 
 export function createAwsPlumbing(vars: Readonly<Record<string, string | undefined>>): AwsPlumbing {
-  const clients = new Map<string, Promise<unknown>>()
   const providers = new Map<string, Promise<unknown>>()
 
   function credentials(profile: string | undefined) {
     const key = profile ?? ''
     let provider = providers.get(key)
     if (!provider) {
+      quietSdkNotices()
       provider = import('@aws-sdk/credential-providers').then(({ fromNodeProviderChain }) =>
-        // The chain's own console warnings (several credential sources) would break the one-line contract.
         fromNodeProviderChain({ ...(profile ? { profile } : {}), logger: SILENT_LOGGER }),
       )
       providers.set(key, provider)
@@ -119,25 +110,6 @@ export function createAwsPlumbing(vars: Readonly<Record<string, string | undefin
   return {
     vars,
     credentials: (o) => credentials(o.profile ?? vars.AWS_PROFILE) as never,
-    client<C>(service: string, o: AwsCallOptions, make: (config: ClientConfig) => C): Promise<C> {
-      const profile = o.profile ?? vars.AWS_PROFILE
-      const key = `${service}|${o.region}|${profile ?? ''}`
-      let client = clients.get(key) as Promise<C> | undefined
-      if (!client) {
-        // The SDK's notice about its own future Node support is not the operator's problem.
-        process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-        client = credentials(profile).then((provider) =>
-          make({
-            region: o.region,
-            credentials: provider,
-            maxAttempts: 2,
-            requestHandler: { connectionTimeout: Math.min(o.timeoutMs, 3000), requestTimeout: o.timeoutMs },
-          }),
-        )
-        clients.set(key, client)
-      }
-      return client
-    },
     async call<T>(action: string, o: AwsCallOptions, run: (signal: AbortSignal) => Promise<T>): Promise<AwsResult<T>> {
       const started = performance.now()
       const signal = o.signal ? AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]) : AbortSignal.timeout(o.timeoutMs)

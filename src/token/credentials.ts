@@ -1,10 +1,9 @@
 /** Credentials for signing a token: the profile's chain, then an assumed role when --role-arn asks. */
 import type { SigningCredentials } from '../aws/eks-token.js'
-
-const SILENT_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined }
+import { quietSdkNotices, SILENT_LOGGER } from '../aws/sdk-quiet.js'
 
 export async function resolveSigningCredentials(o: { profile?: string; roleArn?: string; region: string }): Promise<SigningCredentials> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  quietSdkNotices()
   const { fromNodeProviderChain, fromTemporaryCredentials } = await import('@aws-sdk/credential-providers')
   const base = fromNodeProviderChain({ ...(o.profile ? { profile: o.profile } : {}), logger: SILENT_LOGGER })
   if (!o.roleArn) return base()
