@@ -145,7 +145,8 @@ export function createQueryClient(o: {
     if (date && !Number.isNaN(Date.parse(date))) serverDate = new Date(date)
     const xml = parseXml(await response.text())
     if (response.ok) return xml
-    const error = child(child(xml, 'Errors'), 'Error')
+    // EC2 answers <Response><Errors><Error>; STS and IAM answer <ErrorResponse><Error>.
+    const error = child(child(xml, 'Errors'), 'Error') ?? child(xml, 'Error')
     throw new AwsQueryError(text(error, 'Code') ?? `HTTP${response.status}`, text(error, 'Message') ?? `${action} answered ${response.status}`, response.status)
   }
 

@@ -42,7 +42,9 @@ export function deriveVerdict(checks: readonly CheckResult[], goals: readonly Pr
   const symptom = checks.find((c) => c.status === 'fail')
   if (symptom) {
     // A later check that explains the symptom (the rule that drops the SYN) is the cause.
-    const cause = checks.find((c) => c.status === 'fail' && c.refines === symptom.id && !isUnexpected(c)) ?? symptom
+    // Of the later checks that explain it, one the evidence proves wins over a suspicion.
+    const refiners = checks.filter((c) => c.status === 'fail' && c.refines === symptom.id && !isUnexpected(c))
+    const cause = refiners.find((c) => c.confirmed !== false) ?? refiners[0] ?? symptom
     const unexpected = isUnexpected(cause)
     return {
       status: 'fail',

@@ -2,6 +2,7 @@
 import type { AwsCallOptions, AwsFailure } from '../../aws/clients.js'
 import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
 import type { ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
+import { isPublicAddress } from '../../platform/cidr.js'
 
 export function awsCallOptions(ctx: Pick<ProbeContext, 'target' | 'signal'>): AwsCallOptions {
   return { region: ctx.target.region ?? 'us-east-1', profile: ctx.target.profile, timeoutMs: 8000, signal: ctx.signal }
@@ -19,18 +20,22 @@ export function awsSkip<T>(result: AwsFailure): ProbeOutcome<T> {
 const TCP = 'network.tcp-connect' as const satisfies ProbeId
 const DROPPED = new Set(['TCP_TIMEOUT', 'TCP_PARTIAL'])
 
-/** The AWS path is read when a dropped SYN needs explaining, and always in the audit. */
-export function awsPathGate(ctx: Pick<ProbeContext, 'options' | 'result'>): true | string {
+/** The AWS path is read when a dropped SYN to a private endpoint IP needs explaining, and always in the audit. */
+export function awsPathGate(ctx: Pick<ProbeContext, 'options' | 'result' | 'get'>): true | string {
   if (ctx.options.mode === 'audit') return true
   const tcp = ctx.result(TCP)
   if (!tcp || tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
   if (tcp.status === 'pass') return 'TCP reaches every endpoint IP: the AWS path needs no reading'
   if (!DROPPED.has(tcp.code ?? '')) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
+  const dropped = (ctx.get<{ ip: string; ok: boolean }[]>(TCP) ?? []).filter((r) => !r.ok)
+  if (dropped.length > 0 && dropped.every((r) => isPublicAddress(r.ip))) {
+    return 'the connections that time out go to public addresses, not through the VPN: the VPN\'s AWS path is not theirs'
+  }
   return true
 }
 
 /** A failure on the AWS side explains the TCP timeout it was read for; in the audit it stands alone. */
-export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options' | 'result'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
+export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options' | 'result' | 'get'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
   if (ctx.options.mode === 'audit') return { confirmed: true }
   return { refines: TCP, confirmed: true }
 }

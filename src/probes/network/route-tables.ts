@@ -56,7 +56,7 @@ export const routeTablesProbe: Probe = {
       else if (problem === 'wrong-target' && code === 'ROUTE_MISSING') code = 'ROUTE_WRONG_TARGET'
       parts.push(
         problem === 'blackhole'
-          ? `${table.id} of ${row.subnet.subnetId}${ips} sends ${row.source.cidr} into a blackhole (${describeRoute(row.judgement.route)})`
+          ? `${table.id} of ${row.subnet.subnetId}${ips} sends ${row.source.cidr} into a blackhole (${row.judgement.route?.destination} → ${row.judgement.route?.targetId}, ${row.judgement.route?.state === 'blackhole' ? 'blackhole' : 'a target that no longer exists'})`
           : problem === 'wrong-target'
             ? `${table.id} of ${row.subnet.subnetId}${ips} sends ${row.source.cidr} to ${row.judgement.route?.targetId}, not ${row.source.connectionId}`
             : `${table.id} of ${row.subnet.subnetId}${ips} has no route to ${row.source.cidr}`,

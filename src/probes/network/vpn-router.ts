@@ -1,6 +1,6 @@
 /**
  * network.vpn-router — the EC2 instance that routes VPN traffic into AWS has its
- * source/destination check off, as a router must.
+ * source/destination check off, as a router that forwards without source NAT must.
  * Evidence: instance id, private IP, how it was found, SourceDestCheck.
  * Fix: modify-instance-attribute --no-source-dest-check, and source_dest_check = false.
  */
@@ -25,12 +25,16 @@ export const vpnRouterProbe: Probe = {
     }
     const evidence = { instanceId: router.id, privateIp: router.privateIp ?? null, found: router.how, sourceDestCheck: router.sourceDestCheck ?? null, state: router.state ?? null }
     if (router.sourceDestCheck) {
+      // With SNAT every packet on the router's ENI is from or to the router itself, which the check allows;
+      // whether the router NATs is not visible from AWS, so this is a strong suspicion, not a proof.
       return {
         status: 'fail',
         code: 'SOURCE_DEST_CHECK_ON',
         category: 'routing',
         ...asCauseOfTimeout(ctx),
-        summary: `the VPN router ${router.id} (${router.privateIp}) has source/dest check on: EC2 drops every packet it forwards`,
+        confirmed: false,
+        alternatives: [{ category: 'routing', summary: 'the router source-NATs (the Tailscale default), so the check never sees a forwarded address and something else drops the traffic' }],
+        summary: `the VPN router ${router.id} (${router.privateIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`,
         evidence,
         fixes: [buildSourceDestCheckFix(router.id, ctx.target.region ?? '')],
       }

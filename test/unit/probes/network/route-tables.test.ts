@@ -179,7 +179,7 @@ describe('network.route-tables: broken routes', () => {
     const tables: [RouteTableInfo, RouteTableInfo] = [explicit(w, 0, [local(w), route(w.vpnCidr, w.pcx, 'blackhole')]), explicit(w, 1, [local(w), route(w.vpnCidr, w.pcx, 'blackhole')])]
     const outcome = await run(w, path(w, tables))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE', category: 'routing', refines: 'network.tcp-connect' })
-    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx} (blackhole))`)
+    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, blackhole)`)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 replace-route --route-table-id ${w.tables[0]} --destination-cidr-block ${w.vpnCidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`)
     expect(outcome.fixes?.[0]?.title).toBe(`Repair the route to ${w.vpnCidr} in ${w.tables[0]}`)
   })
@@ -198,7 +198,7 @@ describe('network.route-tables: broken routes', () => {
   ])('$w.cluster: a route through a $status peering goes nowhere, even while EC2 still says active', async ({ w, status }) => {
     const outcome = await run(w, path(w, goodTables(w), [peeringSource(w)], { peerings: [livePeering(w, w.pcx, { vpcId: w.vpnVpcId, cidr: w.vpnCidr }, status)] }))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE', category: 'routing' })
-    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx} (active))`)
+    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, a target that no longer exists)`)
     expect(outcome.fixes?.[0]?.commands[0]?.startsWith('aws ec2 replace-route ')).toBe(true)
   })
 

@@ -43,8 +43,8 @@ describe('network.vpn-router', () => {
     { w: B, how: "the Tailscale peer's EC2 host name (172.31.9.218)" },
   ])('$w.cluster: source/dest check on → fail routing with modify-instance-attribute', async ({ w, how }) => {
     const outcome = await run(w, path(w, { ...instance(w, true), how }))
-    expect(outcome).toMatchObject({ status: 'fail', code: 'SOURCE_DEST_CHECK_ON', category: 'routing', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toBe(`the VPN router ${w.routerId} (${w.routerIp}) has source/dest check on: EC2 drops every packet it forwards`)
+    expect(outcome).toMatchObject({ status: 'fail', code: 'SOURCE_DEST_CHECK_ON', category: 'routing', refines: 'network.tcp-connect', confirmed: false })
+    expect(outcome.summary).toBe(`the VPN router ${w.routerId} (${w.routerIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`)
     expect(outcome.evidence).toEqual({ instanceId: w.routerId, privateIp: w.routerIp, found: how, sourceDestCheck: true, state: 'running' })
     expect(outcome.fixes).toHaveLength(1)
     expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 modify-instance-attribute --instance-id ${w.routerId} --no-source-dest-check --region ${w.region}`])
@@ -74,7 +74,7 @@ describe('network.vpn-router', () => {
 
   it('in the audit the finding stands alone', async () => {
     const outcome = await run(B, path(B, { ...instance(B, true), how: '--vpn-instance' }), {}, { mode: 'audit' })
-    expect(outcome).toMatchObject({ status: 'fail', code: 'SOURCE_DEST_CHECK_ON', confirmed: true })
+    expect(outcome).toMatchObject({ status: 'fail', code: 'SOURCE_DEST_CHECK_ON', confirmed: false })
     expect(outcome.refines).toBeUndefined()
   })
 })

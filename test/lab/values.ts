@@ -1,0 +1,82 @@
+/**
+ * The two value sets the network lab runs with: different names, CIDRs, regions, tailnet addresses
+ * and "internet" ranges, so that nothing in eksdoctor can depend on one example. "Public"
+ * addresses come from the documentation ranges (RFC 5737) and exist only inside lab namespaces.
+ */
+import type { WorldParams } from '../helpers/aws-world.js'
+
+/** Everything one lab world is built from: the AWS side (WorldParams) and the network around it. */
+export interface LabParams extends WorldParams {
+  /** One letter, part of the namespace names (edl<pid><tag>-ws). */
+  tag: string
+  /** The private endpoint host name: `<32 hex>.<cell>.<region>.eks.amazonaws.com`. */
+  endpointHost: string
+  /** The endpoint of the cluster before it was recreated (the stale kubeconfig). */
+  oldEndpointHost: string
+  /** A name one typo away from `cluster`. */
+  clusterTypo: string
+  /** Inside the EKS VPC (subnet 0) but not an endpoint ENI: a stale DNS answer. */
+  staleIp: string
+  /** The "public endpoint" address in the dead-end internet namespace (203.0.113.0/24). */
+  publicIp: string
+  /** This workstation's tailnet address (on tailscale0). */
+  workstationTailnetIp: string
+  /** The subnet router's tailnet address. */
+  routerTailnetIp: string
+  /** The workstation's LAN toward the dead-end internet: its address, the gateway, the prefix length. */
+  lan: { address: string; gateway: string; prefix: number }
+  /** A proxy address on that LAN where nothing listens. */
+  deadProxy: string
+  /** The role session name of the operator's credentials. */
+  sessionName: string
+}
+
+export const VALUE_SETS: LabParams[] = [
+  {
+    tag: 'a',
+    region: 'eu-west-1',
+    cluster: 'ledger-prod',
+    eksVpcCidr: '10.40.0.0/16',
+    eksSubnetCidrs: ['10.40.1.0/24', '10.40.2.0/24'],
+    vpnVpcCidr: '10.77.0.0/16',
+    vpnSubnetCidr: '10.77.0.0/24',
+    endpointIps: ['10.40.1.21', '10.40.2.34'],
+    vpnRouterIp: '10.77.0.5',
+    roleName: 'AWSReservedSSO_LabOps_0a1b2c3d4e5f6071',
+    rolePath: '/aws-reserved/sso.amazonaws.com/eu-west-1/',
+    endpointHost: '0A1B2C3D4E5F60718293A4B5C6D7E8F9.gr7.eu-west-1.eks.amazonaws.com',
+    oldEndpointHost: 'F9E8D7C6B5A4938271605F4E3D2C1B0A.gr7.eu-west-1.eks.amazonaws.com',
+    clusterTypo: 'ledger-prd',
+    staleIp: '10.40.1.99',
+    publicIp: '203.0.113.10',
+    workstationTailnetIp: '100.101.102.103',
+    routerTailnetIp: '100.90.80.70',
+    lan: { address: '192.0.2.2', gateway: '192.0.2.1', prefix: 24 },
+    deadProxy: 'http://192.0.2.1:3128',
+    sessionName: 'oncall-7f3a',
+  },
+  {
+    tag: 'b',
+    region: 'ap-northeast-2',
+    cluster: 'inventory_stage-2',
+    eksVpcCidr: '192.168.0.0/16',
+    eksSubnetCidrs: ['192.168.64.0/20', '192.168.80.0/20'],
+    // Inside 100.64.0.0/10 like the tailnet addresses, but not overlapping them: a real-world shape.
+    vpnVpcCidr: '100.72.0.0/16',
+    vpnSubnetCidr: '100.72.4.0/24',
+    endpointIps: ['192.168.70.9', '192.168.85.200'],
+    vpnRouterIp: '100.72.4.44',
+    roleName: 'platform-break-glass-lab',
+    rolePath: '/teams/platform/',
+    endpointHost: '5F3C9A1E2B7D4C60A1B2C3D4E5F60718.sk1.ap-northeast-2.eks.amazonaws.com',
+    oldEndpointHost: '11AA22BB33CC44DD55EE66FF77889900.sk1.ap-northeast-2.eks.amazonaws.com',
+    clusterTypo: 'inventory-stage-2',
+    staleIp: '192.168.71.5',
+    publicIp: '203.0.113.77',
+    workstationTailnetIp: '100.88.12.34',
+    routerTailnetIp: '100.99.3.4',
+    lan: { address: '198.51.100.20', gateway: '198.51.100.1', prefix: 24 },
+    deadProxy: 'http://198.51.100.1:8080',
+    sessionName: 'jdoe@example.com',
+  },
+]
