@@ -25,7 +25,7 @@ const STDERR_TAIL = 4_000
 const PORT_ATTEMPTS = 3
 
 /** Static, obviously fake credentials: moto accepts any. */
-export const MOTO_ACCESS_KEY_ID = 'AKIAMOTOLOOPBACK0000'
+export const MOTO_ACCESS_KEY_ID = 'AKIDMOTOLOOPBACK0000'
 export const MOTO_SECRET_ACCESS_KEY = 'motoLoopbackOnlySecretKey/0123456789abcdef'
 
 const live = new Set<number>()

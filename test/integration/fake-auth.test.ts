@@ -42,7 +42,7 @@ const VIEW_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy'
 const ADMIN_POLICY = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy'
 const WAIT_MS = 5_000
 const KUBECTL_TIMEOUT_MS = 20_000
-const FAKE_CREDENTIALS = { accessKeyId: 'AKIAFAKEEKS000000000', secretAccessKey: 'fakeEksSecretKeyForLoopbackOnly' }
+const FAKE_CREDENTIALS = { accessKeyId: 'AKIDFAKEEKS000000000', secretAccessKey: 'fakeEksSecretKeyForLoopbackOnly' }
 
 interface HttpResult {
   status: number

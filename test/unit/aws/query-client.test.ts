@@ -70,7 +70,7 @@ const B = {
   deadEni: 'eni-a7cdf8481a58b5c4f',
 }
 
-const ACCESS_KEY = 'AKIAEKSDOCTORTEST001'
+const ACCESS_KEY = 'AKIDEKSDOCTORTEST001'
 const SECRET_KEY = 'eksdoctorLoopbackOnlySecret/0123456789abcd'
 const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEEKSDOCTORFAKESESSIONTOKEN=='
 

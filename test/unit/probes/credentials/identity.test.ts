@@ -26,7 +26,7 @@ const CONFIG = [
   '',
 ].join('\n')
 
-const CREDENTIALS = ['[default]', 'aws_access_key_id = AKIAEXAMPLEEXAMPLE00', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '', '[legacy-ci]', 'aws_access_key_id = AKIAEXAMPLEEXAMPLE01', 'aws_secret_access_key = x', ''].join('\n')
+const CREDENTIALS = ['[default]', 'aws_access_key_id = AKIDEXAMPLEEXAMPLE00', 'aws_secret_access_key = fake-secret-for-tests', '', '[legacy-ci]', 'aws_access_key_id = AKIDEXAMPLEEXAMPLE01', 'aws_secret_access_key = x', ''].join('\n')
 
 const HOME_FILES = { '/home/tester/.aws/config': CONFIG, '/home/tester/.aws/credentials': CREDENTIALS }
 
@@ -191,7 +191,7 @@ describe('credentials.identity: unknown profile', () => {
       vars: { AWS_CONFIG_FILE: '/work/ci/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/work/ci/aws-credentials', AWS_PROFILE: 'payments-prd' },
       files: {
         '/work/ci/aws-config': '[profile payments-prod]\nregion = eu-west-1\n',
-        '/work/ci/aws-credentials': '[payments-stage]\naws_access_key_id = AKIAEXAMPLEEXAMPLE02\n',
+        '/work/ci/aws-credentials': '[payments-stage]\naws_access_key_id = AKIDEXAMPLEEXAMPLE02\n',
         // Decoys at the default paths must not count.
         '/home/tester/.aws/config': '[profile payments-prd]\n',
       },
