@@ -12,7 +12,7 @@ import { outputFlags, targetFlags } from './flags.js'
 import type { ProbeEnv } from './platform/env.js'
 import { PROBES } from './probes/index.js'
 import { reportToJson } from './report/json.js'
-import { profileRegion } from './aws/config-file.js'
+import { defaultRegion } from './aws/config-file.js'
 import { resolveTarget, validateRegion, type TargetFlags } from './target/resolve-target.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof DiagnoseCommand)['baseFlags'] & T['flags']>
@@ -66,6 +66,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.jsonEnabled() || this.flags?.format === 'json'
   }
 
+  /** The bounds the user set, as the engine takes them. */
+  protected runOptions(extra: Partial<Pick<RunOptions, 'mode' | 'requirePrivate'>> = {}): RunOptions {
+    const flags = this.flags as BaseFlags<typeof DiagnoseCommand>
+    return { mode: 'check', connectTimeoutMs: (flags['connect-timeout'] ?? 3) * 1000, totalTimeoutMs: (flags.timeout ?? 30) * 1000, ...extra }
+  }
+
   /** Resolve the target from the flags, run the selected stretch, render, set the exit code. */
   protected async runDiagnosis(
     select: (probe: Probe) => boolean,
@@ -94,12 +100,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       { vars: env.vars, fs: env.fs, platform: env.platform },
     )
     const probes = selectProbes(PROBES, select, excluded)
-    const options: RunOptions = {
-      mode: 'check',
-      connectTimeoutMs: (flags['connect-timeout'] ?? 3) * 1000,
-      totalTimeoutMs: (flags.timeout ?? 30) * 1000,
-      ...extra,
-    }
+    const options = this.runOptions(extra)
     const live = !this.wantsJson() && flags.format === 'text' && process.stdout.isTTY && !env.vars.CI && !env.vars.NO_COLOR
     const run = (events?: Parameters<typeof diagnose>[0]['events']) =>
       diagnose({ env, target, options, probes, goals, version: this.config.version, events })
@@ -130,7 +131,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const flags = this.flags as BaseFlags<typeof DiagnoseCommand>
     if (flags.cluster || flags.context || flags.endpoint) throw usageError('CONFLICTING_FLAGS', '--all checks every cluster of the regions; it cannot be combined with --cluster, --context or --endpoint')
     const profile = flags.profile ?? env.vars.AWS_PROFILE
-    const fallback = flags.region ?? env.vars.AWS_REGION ?? env.vars.AWS_DEFAULT_REGION ?? (await profileRegion(profile, { vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText }))
+    const fallback = flags.region ?? (await defaultRegion(profile, { vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText }))?.region
     const regions = regionList?.length ? regionList : fallback ? [fallback] : []
     if (regions.length === 0) throw usageError('NO_REGION', '--all needs regions: pass --regions r1,r2, --region, or set AWS_REGION')
     for (const region of regions) validateRegion(region)
@@ -140,7 +141,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       regions,
       profile,
       concurrency,
-      options: { mode: 'check', connectTimeoutMs: flags['connect-timeout'] * 1000, totalTimeoutMs: flags.timeout * 1000 },
+      options: this.runOptions(),
       probes: selectProbes(PROBES, () => true),
       goals: ['apiserver.readyz'],
       version: this.config.version,

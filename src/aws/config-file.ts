@@ -22,3 +22,14 @@ export async function profileRegion(
   }
   return undefined
 }
+
+/** The region the AWS tools would use when none is given: AWS_REGION, AWS_DEFAULT_REGION, then the profile's. */
+export async function defaultRegion(
+  profile: string | undefined,
+  o: { vars: Readonly<Record<string, string | undefined>>; homedir: string; readText(path: string): Promise<string | undefined> },
+): Promise<{ region: string; source: string } | undefined> {
+  if (o.vars.AWS_REGION) return { region: o.vars.AWS_REGION, source: 'AWS_REGION' }
+  if (o.vars.AWS_DEFAULT_REGION) return { region: o.vars.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' }
+  const fromProfile = await profileRegion(profile, o)
+  return fromProfile ? { region: fromProfile, source: `profile ${profile ?? 'default'}` } : undefined
+}

@@ -7,7 +7,7 @@ import { outputFlags } from '../flags.js'
 import { EXIT_CODES_HELP } from '../help.js'
 import { unifiedDiff } from '../kube/diff.js'
 import { buildEntry, chooseKubeconfigFile, hasNamedEntry, mergeEntry, updateKubeconfigFile } from '../kube/kubeconfig-writer.js'
-import { profileRegion } from '../aws/config-file.js'
+import { defaultRegion } from '../aws/config-file.js'
 import { validateClusterName, validateRegion } from '../target/resolve-target.js'
 import { closestNames } from '../util/closest.js'
 
@@ -42,11 +42,7 @@ ${EXIT_CODES_HELP}`
     const env = await this.createEnv()
     validateClusterName(name)
     const profile = flags.profile ?? env.vars.AWS_PROFILE
-    const region =
-      flags.region ??
-      env.vars.AWS_REGION ??
-      env.vars.AWS_DEFAULT_REGION ??
-      (await profileRegion(profile, { vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText }))
+    const region = flags.region ?? (await defaultRegion(profile, { vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText }))?.region
     if (!region) throw usageError('NO_REGION', `no region for cluster "${name}": pass --region, or set AWS_REGION or a region in the profile`)
     validateRegion(region)
     const call = { region, profile, timeoutMs: 10_000 }

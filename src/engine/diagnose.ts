@@ -22,6 +22,8 @@ export async function diagnose(input: DiagnoseInput): Promise<Report> {
   const verdict = deriveVerdict(checks, input.goals)
   const tools = checks.find((c) => c.id === 'env.tools')?.evidence.tools as Record<string, { version: string | null; path: string | null }> | undefined
   const t = input.target
+  const described = checks.find((c) => c.id === 'cluster.describe')?.evidence.endpoint
+  const endpoint = t.endpoint ?? (typeof described === 'string' ? described : undefined)
   return {
     schemaVersion: 1,
     tool: { name: 'eksdoctor', version: input.version },
@@ -30,9 +32,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Report> {
     target: {
       ...(t.cluster ? { cluster: t.cluster } : {}),
       ...(t.region ? { region: t.region } : {}),
-      ...(t.endpoint || checks.find((c) => c.id === 'cluster.describe')?.evidence.endpoint
-        ? { endpoint: t.endpoint ?? String(checks.find((c) => c.id === 'cluster.describe')?.evidence.endpoint) }
-        : {}),
+      ...(endpoint ? { endpoint } : {}),
       ...(t.context ? { context: t.context } : {}),
       ...(t.profile ? { profile: t.profile } : {}),
     },

@@ -49,15 +49,6 @@ export function isPublicAddress(ip: string): boolean {
   return isIP(ip) !== 0 && classifyAddress(ip) === 'public'
 }
 
-/** The length of the longest prefix among `cidrs` containing `ip`, or -1. */
-export function longestMatch(cidrs: readonly string[], ip: string): number {
-  let best = -1
-  for (const cidr of cidrs) {
-    if (cidrContains(cidr, ip)) best = Math.max(best, Number(cidr.split('/')[1]))
-  }
-  return best
-}
-
 export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0
 }

@@ -4,7 +4,7 @@
  * exec block. Bad input is a usage error with one clear line.
  */
 import { isIP } from 'node:net'
-import { profileRegion } from '../aws/config-file.js'
+import { defaultRegion } from '../aws/config-file.js'
 import { isKnownRegion, AWS_REGIONS } from '../aws/regions.js'
 import { isValidCidr } from '../platform/cidr.js'
 import type { Target } from '../engine/types.js'
@@ -113,26 +113,14 @@ async function readCaFile(path: string, fs: FsApi, what: string): Promise<string
   return pem
 }
 
+/** The region of a named cluster: --region, else what the AWS tools would use. */
 async function fillRegion(target: Target, flags: TargetFlags, deps: ResolveDeps): Promise<void> {
-  const candidates: [string | undefined, string][] = [
-    [flags.region, '--region'],
-    [target.region, target.sources.region ?? 'kubeconfig'],
-    [deps.vars.AWS_REGION, 'AWS_REGION'],
-    [deps.vars.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION'],
-  ]
-  for (const [value, source] of candidates) {
-    if (value) {
-      target.region = value
-      target.sources.region = source
-      break
-    }
-  }
-  if (!target.region && target.cluster) {
-    const fromProfile = await profileRegion(target.profile, { vars: deps.vars, homedir: deps.fs.homedir(), readText: deps.fs.readText })
-    if (fromProfile) {
-      target.region = fromProfile
-      target.sources.region = `profile ${target.profile ?? 'default'}`
-    }
+  const found = flags.region
+    ? { region: flags.region, source: '--region' }
+    : await defaultRegion(target.profile, { vars: deps.vars, homedir: deps.fs.homedir(), readText: deps.fs.readText })
+  if (found) {
+    target.region = found.region
+    target.sources.region = found.source
   }
   if (target.region) validateRegion(target.region)
 }
