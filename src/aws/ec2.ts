@@ -3,7 +3,7 @@
  * lists, route tables, peering connections, network ACLs and instances, each normalised into
  * a small plain shape.
  */
-import type { AwsCallOptions, AwsPlumbing, AwsResult } from './clients.js'
+import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
 import { createEc2QueryClient, type QueryClient } from './query-client.js'
 import { bool, child, int, items, text, type XmlElement } from './xml.js'
 

@@ -1,5 +1,5 @@
 /** Who the credentials are (sts:GetCallerIdentity) and the IAM path of a role (iam:GetRole), over the Query protocol. */
-import type { AwsCallOptions, AwsPlumbing, AwsResult } from './clients.js'
+import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
 import { createQueryClient, IAM, STS, type QueryService } from './query-client.js'
 import { child, text } from './xml.js'
 

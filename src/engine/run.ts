@@ -3,11 +3,11 @@
  * limit and a time bound each; report in path order whatever the completion order was.
  */
 import { setMaxListeners } from 'node:events'
-import type { CheckResult, Probe, ProbeId, ProbeOutcome, RunOptions, Target } from './types.js'
 import type { ProbeEnv } from '../platform/env.js'
+import type { AnyProbe, CheckResult, DataId, Judgement, ProbeContext, ProbeData, ProbeId, ProbeOutcome, RunOptions, Target } from './types.js'
 
 export interface RunEvents {
-  started?(probe: Probe): void
+  started?(probe: AnyProbe): void
   finished?(result: CheckResult): void
 }
 
@@ -19,13 +19,19 @@ export interface RunInput {
   concurrency?: number
 }
 
+/** What a run leaves behind: the checks in path order, and what each probe published. */
+export interface RunResult {
+  checks: CheckResult[]
+  data: <K extends DataId>(id: K) => ProbeData[K] | undefined
+}
+
 const DEFAULT_PROBE_TIMEOUT_MS = 15_000
 
 /** Select probes, pulling in what they need and use (transitively), in registry order. */
-export function selectProbes(all: readonly Probe[], wanted: (probe: Probe) => boolean, excluded: (probe: Probe) => boolean = () => false): Probe[] {
+export function selectProbes(all: readonly AnyProbe[], wanted: (probe: AnyProbe) => boolean, excluded: (probe: AnyProbe) => boolean = () => false): AnyProbe[] {
   const byId = new Map(all.map((p) => [p.id, p]))
   const chosen = new Set<ProbeId>()
-  const add = (probe: Probe) => {
+  const add = (probe: AnyProbe) => {
     if (chosen.has(probe.id) || excluded(probe)) return
     chosen.add(probe.id)
     for (const need of [...(probe.needs ?? []), ...(probe.uses ?? [])]) {
@@ -52,47 +58,62 @@ function createLimiter(limit: number) {
   }
 }
 
-function skipped(probe: Probe, detail: string, because?: ProbeId): CheckResult {
+/** A check row from a probe and its judgement: one shape, whatever the judgement came from. */
+export function toCheck(probe: AnyProbe, judgement: Judgement, durationMs: number, skippedBecause?: ProbeId): CheckResult {
+  const { status, detail, code, category, confirmed, alternatives, refines, headline, evidence, fixes } = judgement
   return {
     id: probe.id,
     layer: probe.layer,
-    status: 'skip',
+    status,
     title: probe.title,
     detail,
-    evidence: {},
-    ...(because ? { skippedBecause: because } : {}),
-    durationMs: 0,
-  }
-}
-
-function toResult(probe: Probe, outcome: ProbeOutcome, durationMs: number): CheckResult {
-  return {
-    id: probe.id,
-    layer: probe.layer,
-    status: outcome.status,
-    title: probe.title,
-    detail: outcome.summary,
-    ...(outcome.code ? { code: outcome.code } : {}),
-    ...(outcome.category ? { category: outcome.category } : {}),
-    ...(outcome.confirmed !== undefined ? { confirmed: outcome.confirmed } : {}),
-    ...(outcome.alternatives?.length ? { alternatives: outcome.alternatives } : {}),
-    ...(outcome.refines ? { refines: outcome.refines } : {}),
-    ...(outcome.headline ? { headline: outcome.headline } : {}),
-    evidence: outcome.evidence ?? {},
-    ...(outcome.fixes?.length ? { fixes: outcome.fixes } : {}),
+    ...(code ? { code } : {}),
+    ...(category ? { category } : {}),
+    ...(confirmed !== undefined ? { confirmed } : {}),
+    ...(alternatives?.length ? { alternatives } : {}),
+    ...(refines ? { refines } : {}),
+    ...(headline ? { headline } : {}),
+    evidence: evidence ?? {},
+    ...(fixes?.length ? { fixes } : {}),
+    ...(skippedBecause ? { skippedBecause } : {}),
     durationMs,
   }
 }
 
+/** The context a probe runs in: it may read only what it declares, and a read of anything else is a crash. */
+export function probeContext(
+  probe: AnyProbe,
+  base: Pick<ProbeContext, 'env' | 'target' | 'options' | 'signal'>,
+  data: (id: ProbeId) => unknown,
+  result: (id: ProbeId) => CheckResult | undefined,
+): ProbeContext<ProbeId, ProbeId> {
+  const declared = new Set<ProbeId>([...(probe.needs ?? []), ...(probe.uses ?? [])])
+  const check = (id: ProbeId) => {
+    if (!declared.has(id)) throw new Error(`${probe.id} read ${id}, which it does not declare in needs or uses`)
+  }
+  return {
+    ...base,
+    get: ((id: ProbeId) => (check(id), data(id))) as ProbeContext<ProbeId, ProbeId>['get'],
+    need: ((id: ProbeId) => {
+      check(id)
+      if (!(probe.needs ?? []).includes(id)) throw new Error(`${probe.id} needs the data of ${id}, which it only uses`)
+      const value = data(id)
+      if (value === undefined) throw new Error(`${probe.id} needs the data of ${id}, which published none`)
+      return value
+    }) as ProbeContext<ProbeId, ProbeId>['need'],
+    result: (id) => (check(id), result(id)),
+  }
+}
+
 /** A throw or an abort becomes a failed check here, never a broken report. */
-async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<ProbeOutcome>, timeoutMs: number, total: AbortSignal) {
+async function runBounded(probe: AnyProbe, run: (signal: AbortSignal) => Promise<ProbeOutcome>, timeoutMs: number, total: AbortSignal) {
   const controller = new AbortController()
   const signal = AbortSignal.any([controller.signal, total])
   let timer: NodeJS.Timeout | undefined
   let onTotal: (() => void) | undefined
   const bound = new Promise<ProbeOutcome>((resolve) => {
     const onTimeout = (why: string) =>
-      resolve({ status: 'fail', code: 'TIMEOUT', summary: `${probe.title} did not finish ${why}`, confirmed: false })
+      resolve({ status: 'fail', code: 'TIMEOUT', detail: `${probe.title} did not finish ${why}`, confirmed: false })
     timer = setTimeout(() => {
       controller.abort()
       onTimeout(`within ${timeoutMs} ms`)
@@ -106,7 +127,7 @@ async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<Pr
         (error: unknown): ProbeOutcome => ({
           status: 'fail',
           code: 'PROBE_CRASHED',
-          summary: `${probe.title} crashed: ${error instanceof Error ? error.message : String(error)}`,
+          detail: `${probe.title} crashed: ${error instanceof Error ? error.message : String(error)}`,
           confirmed: false,
         }),
       ),
@@ -118,7 +139,8 @@ async function runBounded(probe: Probe, run: (signal: AbortSignal) => Promise<Pr
   }
 }
 
-export async function runProbes(probes: readonly Probe[], input: RunInput): Promise<CheckResult[]> {
+/** Run the probes; the checks come back in path order, with what each published. */
+export async function runChain(probes: readonly AnyProbe[], input: RunInput): Promise<RunResult> {
   const limit = createLimiter(input.concurrency ?? 8)
   const total = AbortSignal.timeout(input.options.totalTimeoutMs)
   // Every running probe and each of its calls listens to the total bound.
@@ -128,7 +150,7 @@ export async function runProbes(probes: readonly Probe[], input: RunInput): Prom
   const data = new Map<ProbeId, unknown>()
   const present = new Set(probes.map((p) => p.id))
 
-  const runOne = async (probe: Probe): Promise<CheckResult> => {
+  const runOne = async (probe: AnyProbe): Promise<CheckResult> => {
     const deps = [...(probe.needs ?? []), ...(probe.uses ?? [])].filter((id) => present.has(id))
     await Promise.all(deps.map((id) => done.get(id)))
     for (const need of probe.needs ?? []) {
@@ -137,31 +159,23 @@ export async function runProbes(probes: readonly Probe[], input: RunInput): Prom
       if (dep.status === 'fail' || dep.status === 'skip') {
         const root = dep.status === 'skip' && dep.skippedBecause ? dep.skippedBecause : need
         const why = dep.status === 'fail' ? `${need} failed` : `${need} was skipped`
-        return skipped(probe, `not run: ${why}`, root)
+        return toCheck(probe, { status: 'skip', detail: `not run: ${why}` }, 0, root)
       }
     }
     const applies = probe.applies?.(input.target, input.options) ?? true
-    if (applies !== true) return skipped(probe, applies)
-    if (total.aborted) return skipped(probe, 'not run: the total --timeout ran out')
+    if (applies !== true) return toCheck(probe, { status: 'skip', detail: applies }, 0)
+    if (total.aborted) return toCheck(probe, { status: 'skip', detail: 'not run: the total --timeout ran out' }, 0)
     return limit(async () => {
       input.events?.started?.(probe)
       const started = performance.now()
       const outcome = await runBounded(
         probe,
-        (signal) =>
-          probe.run({
-            env: input.env,
-            target: input.target,
-            options: input.options,
-            signal,
-            get: <T>(id: ProbeId) => data.get(id) as T | undefined,
-            result: (id) => results.get(id),
-          }),
+        (signal) => probe.run(probeContext(probe, { env: input.env, target: input.target, options: input.options, signal }, (id) => data.get(id), (id) => results.get(id))),
         probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
         total,
       )
       if (outcome.data !== undefined) data.set(probe.id, outcome.data)
-      return toResult(probe, outcome, Math.round(performance.now() - started))
+      return toCheck(probe, outcome, Math.round(performance.now() - started))
     })
   }
 
@@ -173,5 +187,11 @@ export async function runProbes(probes: readonly Probe[], input: RunInput): Prom
     })
     done.set(probe.id, promise)
   }
-  return Promise.all(probes.map((p) => done.get(p.id) as Promise<CheckResult>))
+  const checks = await Promise.all(probes.map((p) => done.get(p.id) as Promise<CheckResult>))
+  return { checks, data: ((id: ProbeId) => data.get(id)) as RunResult['data'] }
+}
+
+/** Run the probes; the checks in path order. */
+export async function runProbes(probes: readonly AnyProbe[], input: RunInput): Promise<CheckResult[]> {
+  return (await runChain(probes, input)).checks
 }

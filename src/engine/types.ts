@@ -1,104 +1,10 @@
 /** The shared vocabulary of probes, the engine, fixes and renderers. */
-import type { Sensitive } from '../report/sensitive.js'
+import type { Category, FailureCode, Layer, ProbeId, Status } from './codes.js'
+import type { Sensitive } from './sensitive.js'
+import type { ExecInfo } from '../kube/kubeconfig.js'
+import type { ProbeEnv } from '../platform/env.js'
 
-/** Layers in path order: the order in which a request from the workstation meets them. */
-export const LAYERS = [
-  'env',
-  'credentials',
-  'cluster',
-  'dns',
-  'routing',
-  'network',
-  'tls',
-  'apiserver',
-  'authn',
-  'authz',
-  'kubeconfig',
-] as const
-export type Layer = (typeof LAYERS)[number]
-
-export type Status = 'pass' | 'fail' | 'warn' | 'skip'
-export type ProbeId = `${Layer}.${string}`
-
-/** Verdict categories of design.md, each with its exit code. */
-export const CATEGORY_EXIT_CODES = {
-  ok: 0,
-  credentials: 10,
-  cluster: 11,
-  kubeconfig: 12,
-  proxy: 13,
-  dns: 20,
-  routing: 21,
-  'security-group': 22,
-  tls: 23,
-  iam: 30,
-  rbac: 31,
-} as const
-export type Category = keyof typeof CATEGORY_EXIT_CODES
-
-export const EXIT_UNEXPECTED = 1
-export const EXIT_USAGE = 2
-export const EXIT_INCONCLUSIVE = 3
-
-/** Stable failure codes: raw errors are normalised into these inside platform/. */
-export type FailureCode =
-  | 'DNS_NXDOMAIN'
-  | 'DNS_NO_ANSWER'
-  | 'DNS_NO_REPLY'
-  | 'DNS_REFUSED'
-  | 'DNS_SERVFAIL'
-  | 'DNS_PUBLIC_ANSWER'
-  | 'DNS_STALE_ANSWER'
-  | 'ROUTE_NOT_VPN'
-  | 'ROUTE_UNREACHABLE'
-  | 'ROUTE_LOOKUP_FAILED'
-  | 'VPN_PEER_OFFLINE'
-  | 'VPN_NOT_RUNNING'
-  | 'TCP_TIMEOUT'
-  | 'TCP_REFUSED'
-  | 'TCP_UNREACHABLE'
-  | 'TCP_RESET'
-  | 'TCP_PARTIAL'
-  | 'TLS_TIMEOUT'
-  | 'TLS_UNKNOWN_CA'
-  | 'TLS_HOSTNAME_MISMATCH'
-  | 'TLS_EXPIRED'
-  | 'TLS_HANDSHAKE_FAILED'
-  | 'TLS_STALE_CA'
-  | 'HTTP_TIMEOUT'
-  | 'HTTP_401'
-  | 'HTTP_403'
-  | 'HTTP_5XX'
-  | 'HTTP_UNEXPECTED'
-  | 'PROXY_UNREACHABLE'
-  | 'PROXY_REFUSED_CONNECT'
-  | 'PUBLIC_ENDPOINT_ENABLED'
-  | 'PRIVATE_ENDPOINT_DISABLED'
-  | 'CLUSTER_NOT_FOUND'
-  | 'CLUSTER_NOT_ACTIVE'
-  | 'AWS_ACCESS_DENIED'
-  | 'AWS_NO_CREDENTIALS'
-  | 'AWS_ERROR'
-  | 'AWS_TIMEOUT'
-  | 'AWS_CLOCK_SKEW'
-  | 'AWS_EXPIRED_TOKEN'
-  | 'AWS_SSO_EXPIRED'
-  | 'AWS_UNKNOWN_PROFILE'
-  | 'NO_SOURCE_NETWORK'
-  | 'ROUTE_MISSING'
-  | 'ROUTE_BLACKHOLE'
-  | 'ROUTE_WRONG_TARGET'
-  | 'PEERING_NOT_ACTIVE'
-  | 'PEERING_DNS_OFF'
-  | 'SG_NO_RULE'
-  | 'NACL_DENY'
-  | 'SOURCE_DEST_CHECK_ON'
-  | 'VPN_NOT_FORWARDING'
-  | 'VPC_DNS_OFF'
-  | 'KUBECONFIG_MISMATCH'
-  | 'TOOL_MISSING'
-  | 'TIMEOUT'
-  | 'PROBE_CRASHED'
+export * from './codes.js'
 
 /** Plain JSON evidence; sensitive values are wrapped where they are created. */
 export type EvidenceValue =
@@ -127,11 +33,11 @@ export interface Alternative {
   summary: string
 }
 
-/** What a probe returns: a judgement plus the evidence behind it. */
-export interface ProbeOutcome<Out = unknown> {
+/** A probe's judgement and the evidence behind it: the part of a check the probe decides. */
+export interface Judgement {
   status: Status
   /** One sentence, the check's detail line. */
-  summary: string
+  detail: string
   code?: FailureCode
   /** The verdict category when this check is the root cause (defaults per layer). */
   category?: Category
@@ -143,25 +49,20 @@ export interface ProbeOutcome<Out = unknown> {
   /** The symptom in a few words, for a verdict that a later check refines. */
   headline?: string
   evidence?: Evidence
-  data?: Out
   fixes?: Fix[]
 }
 
-/** One row of the report: a probe outcome with its identity and timing. */
-export interface CheckResult {
+/** What a probe returns: its judgement, and the data later probes read. */
+export interface ProbeOutcome<Out = unknown> extends Judgement {
+  data?: Out
+}
+
+/** One row of the report: a judgement with the check's identity and timing. */
+export interface CheckResult extends Judgement {
   id: ProbeId
   layer: Layer
-  status: Status
   title: string
-  detail: string
-  code?: FailureCode
-  category?: Category
-  confirmed?: boolean
-  alternatives?: Alternative[]
-  refines?: ProbeId
-  headline?: string
   evidence: Evidence
-  fixes?: Fix[]
   skippedBecause?: ProbeId
   durationMs: number
 }
@@ -199,11 +100,23 @@ export interface Target {
   /** Extra access reviews, "verb resource [-n namespace]", from --can-i. */
   canI: string[]
   /** The kubeconfig user's exec credential plugin, when the context has one. */
-  exec?: import('../kube/kubeconfig.js').ExecInfo
+  exec?: ExecInfo
   /** The kubeconfig file given with --kubeconfig (kubectl must be told it too). */
   kubeconfigFlag?: string
   /** Where each field came from, for the report. */
   sources: Record<string, string>
+}
+
+/** One hop of an endpoint IP's path, as the checks judged it. */
+export interface PathHop {
+  label: string
+  state: 'ok' | 'broken' | 'not-reached' | 'unknown'
+}
+
+/** The path of one endpoint IP (ip is empty when the name itself did not resolve). */
+export interface PathRow {
+  ip: string
+  hops: PathHop[]
 }
 
 export interface Report {
@@ -221,6 +134,8 @@ export interface Report {
   verdict: Verdict
   checks: CheckResult[]
   fixes: Fix[]
+  /** Each endpoint IP's path, hop by hop. */
+  paths?: PathRow[]
   /** Facts about the machine, for support tickets. */
   host?: { os: string; release: string; arch: string; node: string }
   tools?: Record<string, string | null>
@@ -238,29 +153,66 @@ export interface RunOptions {
   totalTimeoutMs: number
 }
 
-/** What a running probe can see: the world, the target, and the results of earlier probes. */
-export interface ProbeContext {
-  env: import('../platform/env.js').ProbeEnv
+/**
+ * What each probe publishes for later probes, by probe id. Each probe file adds its own entry
+ * next to its data type (`declare module '../../engine/types.js' { interface ProbeData { ... } }`),
+ * so the engine never imports a probe.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ProbeData {}
+
+/** The ids that publish data. */
+export type DataId = keyof ProbeData & ProbeId
+
+/** The data a probe of this id publishes; nothing for an id without an entry. */
+export type DataOf<Id extends ProbeId> = ProbeId extends Id ? unknown : Id extends DataId ? ProbeData[Id] : never
+
+/** What a running probe can see: the world, the target, and what the probes it declares found. */
+export interface ProbeContext<Needs extends ProbeId = never, Uses extends ProbeId = never> {
+  env: ProbeEnv
   target: Target
   options: RunOptions
   signal: AbortSignal
-  /** The data of an earlier probe (a `needs` or `uses` entry), if it produced any. */
-  get<T>(id: ProbeId): T | undefined
-  /** The finished result of an earlier probe. */
-  result(id: ProbeId): CheckResult | undefined
+  /** The data of a prerequisite: it passed, so it published; a prerequisite that did not is a crash. */
+  need: <K extends Needs & DataId>(id: K) => ProbeData[K]
+  /** The data of a probe this one declares in `needs` or `uses`, if it produced any. */
+  get: <K extends (Needs | Uses) & DataId>(id: K) => ProbeData[K] | undefined
+  /**
+   * The finished result of a probe this one declares. A property, not a method, so that its
+   * parameter is checked strictly: a helper that asks for a context reading X accepts only probes
+   * that declare X.
+   */
+  result: (id: Needs | Uses) => CheckResult | undefined
 }
 
+/** A context that may read `Reads`, for helpers shared by several probes. */
+export type Reader<Reads extends ProbeId> = Pick<ProbeContext<never, Reads>, 'get' | 'result' | 'target'>
+
 /** One link of the chain. The registry order is path order. */
-export interface Probe<Out = unknown> {
-  id: ProbeId
+export interface Probe<Id extends ProbeId = ProbeId, Needs extends ProbeId = ProbeId, Uses extends ProbeId = ProbeId> {
+  id: Id
   layer: Layer
   title: string
   /** Prerequisites that must pass (or warn); otherwise this probe is skipped. */
-  needs?: ProbeId[]
+  needs?: readonly Needs[]
   /** Probes whose data this one uses when present, without requiring them to pass. */
-  uses?: ProbeId[]
+  uses?: readonly Uses[]
   timeoutMs?: number
   /** true, or the reason this probe does not apply to the target. */
   applies?(target: Target, options: RunOptions): true | string
-  run(ctx: ProbeContext): Promise<ProbeOutcome<Out>>
+  run(ctx: ProbeContext<Needs, Uses>): Promise<ProbeOutcome<DataOf<Id>>>
 }
+
+/**
+ * A probe, with the ids it reads inferred from `needs` and `uses`: `ctx.need` and `ctx.get` then
+ * accept only those ids and return the type their owner publishes.
+ */
+export function defineProbe<const Id extends ProbeId, const Needs extends ProbeId = never, const Uses extends ProbeId = never>(
+  probe: Probe<Id, Needs, Uses>,
+): Probe<Id, Needs, Uses> {
+  return probe
+}
+
+/** A probe as the engine and the registry hold it: its reads were checked where it was defined. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProbe = Probe<any, any, any>

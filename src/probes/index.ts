@@ -1,5 +1,5 @@
 /** The registry: every probe, in path order. Adding a probe is one import and one entry. */
-import type { Probe } from '../engine/types.js'
+import type { AnyProbe } from '../engine/types.js'
 import { readyzProbe } from './apiserver/readyz.js'
 import { accessEntryProbe } from './authn/access-entry.js'
 import { tokenProbe } from './authn/token.js'
@@ -31,7 +31,7 @@ import { tailscaleProbe } from './routing/tailscale.js'
 import { vpnPeerProbe } from './routing/vpn-peer.js'
 import { handshakeProbe } from './tls/handshake.js'
 
-export const PROBES: readonly Probe[] = [
+export const PROBES: readonly AnyProbe[] = [
   toolsProbe,
   identityProbe,
   describeProbe,
@@ -64,4 +64,4 @@ export const PROBES: readonly Probe[] = [
   accessReviewProbe,
   contextProbe,
   kubectlProbe,
-] as Probe[]
+]

@@ -1,12 +1,9 @@
 /** Readers of what earlier probes found, shared by the probes that build on them. */
-import type { ClusterInfo } from '../aws/clients.js'
-import type { ProbeContext } from '../engine/types.js'
-import type { RouteLookup } from '../platform/parsers/route.js'
-import type { TailscalePrefs, TailscaleStatus } from '../platform/parsers/tailscale-status.js'
+import type { Reader } from '../engine/types.js'
 
 /** The endpoint the checks walk to: the cluster's own when AWS says it, else the user's. */
-export function endpointOf(ctx: Pick<ProbeContext, 'get' | 'target'>): URL | undefined {
-  const fromAws = ctx.get<ClusterInfo>('cluster.describe')?.endpoint
+export function endpointOf(ctx: Reader<'cluster.describe'>): URL | undefined {
+  const fromAws = ctx.get('cluster.describe')?.endpoint
   const raw = fromAws ?? ctx.target.endpoint
   if (!raw) return undefined
   try {
@@ -25,33 +22,11 @@ export function portOf(url: URL): number {
 }
 
 /** The CA to verify against: DescribeCluster's is the truth; the user's is what kubectl trusts. */
-export function clusterCaOf(ctx: Pick<ProbeContext, 'get' | 'target'>): { pem: string; source: string } | undefined {
-  const data = ctx.get<ClusterInfo>('cluster.describe')?.caData
+export function clusterCaOf(ctx: Reader<'cluster.describe'>): { pem: string; source: string } | undefined {
+  const data = ctx.get('cluster.describe')?.caData
   if (data) return { pem: Buffer.from(data, 'base64').toString('utf8'), source: 'DescribeCluster certificateAuthority' }
   if (ctx.target.caPem) return { pem: ctx.target.caPem, source: ctx.target.caSource ?? 'kubeconfig' }
   return undefined
-}
-
-/** What dns.system hands on: the addresses kubectl would dial. */
-export interface ResolvedEndpoint {
-  host: string
-  port: number
-  ips: string[]
-  isIpLiteral: boolean
-}
-
-/** What routing.local-route hands on, per IP. */
-export interface RouteVerdict {
-  ip: string
-  lookup: RouteLookup
-  kind: 'vpn' | 'default' | 'lan' | 'local' | 'unreachable' | 'unknown'
-}
-
-export interface TailscaleState {
-  path: string
-  status?: TailscaleStatus
-  prefs?: TailscalePrefs
-  error?: string
 }
 
 /** Tell the user what happened to each IP in one short phrase list. */

@@ -4,7 +4,7 @@
  * part is replaced by its stable mask, in evidence and in every sentence that quotes it.
  */
 import { isPublicAddress } from '../platform/cidr.js'
-import { endpointTag, isSensitive, maskValue, type Sensitive } from './sensitive.js'
+import { endpointTag, isSensitive, maskValue, type Sensitive } from '../engine/sensitive.js'
 
 const ARN_ACCOUNT = /(arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:)(\d{12})(?=:)/g
 const ACCOUNT_FIELD = /\b(\d{12})\b/g

@@ -12,11 +12,13 @@ import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { isIP } from 'node:net'
 import type { AwsCallOptions, AwsClients, AwsResult, ClusterInfo } from '../../src/aws/clients.js'
+import { probeContext } from '../../src/engine/run.js'
 import type {
+  AnyProbe,
   CheckResult,
+  DataOf,
   FailureCode,
   Probe,
-  ProbeContext,
   ProbeId,
   ProbeOutcome,
   RunOptions,
@@ -34,7 +36,7 @@ import type {
   ProbeEnv,
 } from '../../src/platform/env.js'
 import type { TailscalePeer } from '../../src/platform/parsers/tailscale-status.js'
-import type { TailscaleState } from '../../src/probes/shared.js'
+import type { TailscaleState } from '../../src/probes/routing/tailscale.js'
 
 /** One expected subprocess run and what it prints. */
 export interface ScriptedCall {
@@ -394,21 +396,19 @@ export interface RunProbeInput {
  * Runs one probe alone, as the engine would (applies first), then checks that the fake saw no
  * unexpected call and, unless allowLeftover, that every scripted exec was used.
  */
-export async function runProbe<Out>(probe: Probe<Out>, input: RunProbeInput): Promise<ProbeOutcome<Out>> {
+export async function runProbe<Id extends ProbeId, Needs extends ProbeId, Uses extends ProbeId>(probe: Probe<Id, Needs, Uses>, input: RunProbeInput): Promise<ProbeOutcome<DataOf<Id>>> {
   const target = makeTarget(input.target)
   const options: RunOptions = { ...DEFAULT_OPTIONS, ...input.options }
   const applies = probe.applies?.(target, options) ?? true
-  if (applies !== true) return { status: 'skip', summary: applies }
+  if (applies !== true) return { status: 'skip', detail: applies }
   const controller = new AbortController()
-  const ctx: ProbeContext = {
-    env: input.env,
-    target,
-    options,
-    signal: controller.signal,
-    get: <T>(id: ProbeId) => input.data?.[id] as T | undefined,
-    result: (id) => input.results?.[id],
-  }
-  const outcome = await probe.run(ctx)
+  const ctx = probeContext(
+    probe,
+    { env: input.env, target, options, signal: controller.signal },
+    (id) => input.data?.[id],
+    (id) => input.results?.[id],
+  )
+  const outcome = (await (probe as AnyProbe).run(ctx)) as ProbeOutcome<DataOf<Id>>
   if (input.allowLeftover) {
     if (input.env.problems.length) throw new Error(input.env.problems.join('\n'))
   } else {

@@ -4,17 +4,18 @@
  * Evidence: per IP the status code, the body's first line, the time.
  * Fix: none for 401/403 (anonymous access is off: reachable); 5xx points at the cluster itself.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import type { HttpResult } from '../../platform/env.js'
-import { clusterCaOf, endpointOf, type ResolvedEndpoint } from '../shared.js'
+import { clusterCaOf, endpointOf } from '../shared.js'
 
-export const readyzProbe: Probe = {
+export const readyzProbe = defineProbe({
   id: 'apiserver.readyz',
   layer: 'apiserver',
   title: 'API server /readyz',
-  needs: ['tls.handshake'],
+  needs: ['tls.handshake', 'dns.system'],
+  uses: ['cluster.describe'],
   async run(ctx) {
-    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const resolved = ctx.need('dns.system')
     const endpoint = endpointOf(ctx) as URL
     const ca = clusterCaOf(ctx)
     const url = new URL('/readyz', endpoint).toString()
@@ -46,7 +47,7 @@ export const readyzProbe: Probe = {
       const anonymousOff = results.some((r) => r.status === 401 || r.status === 403)
       return {
         status: 'pass',
-        summary: anonymousOff
+        detail: anonymousOff
           ? `the API server answers ${results.map((r) => `${r.status} from ${r.ip}`).join(', ')}: reachable (anonymous requests are not allowed)`
           : `GET /readyz → ${results.map((r) => `${r.status} ${r.body?.trim().split('\n').pop() ?? ''} from ${r.ip}`.trim()).join(', ')}`,
         evidence,
@@ -60,7 +61,7 @@ export const readyzProbe: Probe = {
         category: 'cluster',
         confirmed: false,
         alternatives: [{ category: 'routing', summary: 'large responses are dropped on the VPN path (MTU)' }],
-        summary: `TLS to ${bad.ip} works but GET /readyz got no answer: ${bad.message}`,
+        detail: `TLS to ${bad.ip} works but GET /readyz got no answer: ${bad.message}`,
         evidence,
       }
     }
@@ -70,7 +71,7 @@ export const readyzProbe: Probe = {
         code: 'HTTP_UNEXPECTED',
         category: 'dns',
         confirmed: false,
-        summary: `${bad.ip} answers 404 for /readyz: it is not a Kubernetes API server`,
+        detail: `${bad.ip} answers 404 for /readyz: it is not a Kubernetes API server`,
         evidence,
       }
     }
@@ -79,8 +80,8 @@ export const readyzProbe: Probe = {
       status: 'fail',
       code: 'HTTP_5XX',
       category: 'cluster',
-      summary: `the API server at ${bad.ip} is reachable but not ready: /readyz → ${bad.status}${failedChecks.length ? ` (failing: ${failedChecks.join(', ')})` : ''}`,
+      detail: `the API server at ${bad.ip} is reachable but not ready: /readyz → ${bad.status}${failedChecks.length ? ` (failing: ${failedChecks.join(', ')})` : ''}`,
       evidence,
     }
   },
-}
+})

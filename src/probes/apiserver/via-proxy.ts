@@ -4,10 +4,9 @@
  * Evidence: the proxy, the answer or the error.
  * Fix: add the endpoint host to NO_PROXY, or make the proxy reach the VPC.
  */
-import type { Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
 import { displayProxyUrl } from '../../platform/proxy.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
-import type { ProxyUse } from '../env/proxy.js'
 
 function buildNoProxyFix(host: string, proxy: string, fromKubeconfig: boolean): Fix {
   const suffix = host.endsWith('.eks.amazonaws.com') ? '.eks.amazonaws.com' : host
@@ -21,17 +20,17 @@ function buildNoProxyFix(host: string, proxy: string, fromKubeconfig: boolean): 
   }
 }
 
-export const viaProxyProbe: Probe = {
+export const viaProxyProbe = defineProbe({
   id: 'apiserver.via-proxy',
   layer: 'apiserver',
   title: "API server through kubectl's proxy",
   needs: ['env.proxy'],
   uses: ['apiserver.readyz', 'cluster.describe'],
   async run(ctx) {
-    const use = ctx.get<ProxyUse>('env.proxy')
+    const use = ctx.get('env.proxy')
     const endpoint = endpointOf(ctx)
-    if (!use?.proxy) return { status: 'skip', summary: 'kubectl connects directly: no proxy in its path' }
-    if (!endpoint) return { status: 'skip', summary: 'no endpoint known' }
+    if (!use?.proxy) return { status: 'skip', detail: 'kubectl connects directly: no proxy in its path' }
+    if (!endpoint) return { status: 'skip', detail: 'no endpoint known' }
     const ca = clusterCaOf(ctx)
     const result = await ctx.env.http.request({
       url: new URL('/readyz', endpoint).toString(),
@@ -45,15 +44,15 @@ export const viaProxyProbe: Probe = {
     const message = (result.message ?? '').split(use.proxy).join(proxy)
     const evidence = { proxy, source: use.source ?? null, status: result.status ?? null, error: result.ok ? null : `${result.code}: ${message}` }
     if (result.ok && result.status !== undefined && result.status < 500) {
-      return { status: 'pass', summary: `through ${proxy}, GET /readyz → ${result.status}: the proxy reaches the API server`, evidence }
+      return { status: 'pass', detail: `through ${proxy}, GET /readyz → ${result.status}: the proxy reaches the API server`, evidence }
     }
     return {
       status: 'fail',
       code: result.ok ? 'HTTP_5XX' : (result.code ?? 'PROXY_UNREACHABLE'),
       category: 'proxy',
-      summary: `kubectl's path goes through ${proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : message}`,
+      detail: `kubectl's path goes through ${proxy} (${use.source}) and fails there: ${result.ok ? `HTTP ${result.status}` : message}`,
       evidence,
       fixes: [buildNoProxyFix(endpoint.hostname, proxy, use.source === 'kubeconfig proxy-url')],
     }
   },
-}
+})

@@ -7,11 +7,10 @@
  * mapRoles entry with the role ARN without its path.
  */
 import { parsePrincipal } from '../../aws/arn.js'
-import type { AccessEntryInfo, ClusterInfo } from '../../aws/clients.js'
-import type { Probe } from '../../engine/types.js'
+import type { AccessEntryInfo } from '../../aws/clients.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildAccessEntryFix, buildAwsAuthFix } from '../../fixes/access.js'
-import type { IdentityData } from '../credentials/identity.js'
-import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
 
 /** The mapping the cluster has for the caller, if any. */
 export interface AccessData {
@@ -20,17 +19,23 @@ export interface AccessData {
   entry?: AccessEntryInfo
 }
 
-export const accessEntryProbe: Probe<AccessData> = {
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'authn.access-entry': AccessData
+  }
+}
+
+export const accessEntryProbe = defineProbe({
   id: 'authn.access-entry',
   layer: 'authn',
   title: "The cluster's mapping for the IAM principal",
   needs: ['credentials.identity', 'cluster.describe'],
   uses: ['authn.whoami'],
   async run(ctx) {
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    const identity = ctx.get<IdentityData>('credentials.identity') as IdentityData
+    const cluster = ctx.need('cluster.describe')
+    const identity = ctx.need('credentials.identity')
     const whoami = ctx.result('authn.whoami')
-    if (whoami?.skippedBecause) return { status: 'skip', summary: `not run: ${whoami.skippedBecause} failed, so the API server never saw a token` }
+    if (whoami?.skippedBecause) return { status: 'skip', detail: `not run: ${whoami.skippedBecause} failed, so the API server never saw a token` }
     const refused = whoami?.status === 'fail' && whoami.code === 'HTTP_401'
     const region = ctx.target.region ?? ''
     const principal = parsePrincipal(identity.arn)
@@ -39,21 +44,21 @@ export const accessEntryProbe: Probe<AccessData> = {
     if (mode === 'CONFIG_MAP') {
       const roleArnWithoutPath = principal.roleName ? `arn:${principal.partition}:iam::${principal.account}:role/${principal.roleName}` : (identity.principalArn ?? identity.arn)
       const evidence = { authenticationMode: mode, principalArn: identity.principalArn ?? null }
-      if (!refused) return { status: 'pass', summary: `${cluster.name} maps principals only through aws-auth, and it maps this one`, evidence, data: { mode } }
+      if (!refused) return { status: 'pass', detail: `${cluster.name} maps principals only through aws-auth, and it maps this one`, evidence, data: { mode } }
       return {
         status: 'fail',
         code: 'HTTP_401',
         category: 'iam',
         confirmed: false,
         ...cause,
-        summary: `${cluster.name} uses authentication mode CONFIG_MAP: only the aws-auth ConfigMap maps IAM principals, and it does not map ${roleArnWithoutPath}`,
+        detail: `${cluster.name} uses authentication mode CONFIG_MAP: only the aws-auth ConfigMap maps IAM principals, and it does not map ${roleArnWithoutPath}`,
         evidence,
         data: { mode },
         fixes: [buildAwsAuthFix({ cluster: cluster.name, region, roleArnWithoutPath, username: principal.sessionName ? `${principal.roleName}:{{SessionName}}` : (principal.roleName ?? 'operator') })],
       }
     }
     let principalArn = identity.principalArn
-    if (!principalArn) return { status: 'skip', summary: `${identity.arn} has no IAM principal an access entry could name` }
+    if (!principalArn) return { status: 'skip', detail: `${identity.arn} has no IAM principal an access entry could name` }
     // Without the path (no iam:GetRole), find the entry by role name among all entries.
     if (!identity.pathKnown && principal.roleName) {
       const listed = await ctx.env.aws.listAccessEntries(cluster.name, awsCallOptions(ctx))
@@ -65,7 +70,7 @@ export const accessEntryProbe: Probe<AccessData> = {
     const described = await ctx.env.aws.describeAccessEntry(cluster.name, principalArn, awsCallOptions(ctx))
     if (!described.ok) {
       const skipped = awsSkip<AccessData>(described)
-      return refused ? { ...skipped, summary: `${skipped.summary} (allowing eks:DescribeAccessEntry and eks:ListAccessEntries would settle the 401)` } : skipped
+      return refused ? { ...skipped, detail: `${skipped.detail} (allowing eks:DescribeAccessEntry and eks:ListAccessEntries would settle the 401)` } : skipped
     }
     const entry = described.value
     const evidence = {
@@ -77,7 +82,7 @@ export const accessEntryProbe: Probe<AccessData> = {
     const data = { mode, principalArn, entry }
     if (!entry) {
       if (!refused) {
-        return { status: 'pass', summary: `no access entry for ${principalArn}; the cluster maps it another way (aws-auth, mode ${mode})`, evidence, data }
+        return { status: 'pass', detail: `no access entry for ${principalArn}; the cluster maps it another way (aws-auth, mode ${mode})`, evidence, data }
       }
       return {
         status: 'fail',
@@ -85,7 +90,7 @@ export const accessEntryProbe: Probe<AccessData> = {
         category: 'iam',
         ...cause,
         confirmed: mode === 'API' || identity.pathKnown,
-        summary: `${cluster.name} has no access entry for ${principalArn}${identity.pathKnown ? '' : ' (role path unknown: looked for the role by name)'}`,
+        detail: `${cluster.name} has no access entry for ${principalArn}${identity.pathKnown ? '' : ' (role path unknown: looked for the role by name)'}`,
         evidence,
         data,
         fixes: [buildAccessEntryFix({ cluster: cluster.name, region, principalArn, partition: principal.partition })],
@@ -104,11 +109,11 @@ export const accessEntryProbe: Probe<AccessData> = {
           { category: 'iam', summary: `the token names another cluster than ${cluster.name}` },
           { category: 'credentials', summary: "this machine's clock is off, so the token's X-Amz-Date is out of range" },
         ],
-        summary: `${principalArn} has an access entry (${entry.type ?? 'STANDARD'}, ${groups}) yet the token is refused`,
+        detail: `${principalArn} has an access entry (${entry.type ?? 'STANDARD'}, ${groups}) yet the token is refused`,
         evidence,
         data,
       }
     }
-    return { status: 'pass', summary: `access entry for ${principalArn}: ${entry.type ?? 'STANDARD'}, ${groups}, ${policies}`, evidence, data }
+    return { status: 'pass', detail: `access entry for ${principalArn}: ${entry.type ?? 'STANDARD'}, ${groups}, ${policies}`, evidence, data }
   },
-}
+})

@@ -5,10 +5,8 @@
  * Evidence: the cluster name signed in, the region, the expiry, the signer.
  * Fix: none here; a failure to sign is a credentials failure, found by credentials.identity.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Probe } from '../../engine/types.js'
-import type { IdentityData } from '../credentials/identity.js'
-import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+import { defineProbe } from '../../engine/types.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
 
 /** The token the later authn and authz checks present. */
 export interface TokenData {
@@ -16,23 +14,29 @@ export interface TokenData {
   expiresAt: string
 }
 
-export const tokenProbe: Probe<TokenData> = {
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'authn.token': TokenData
+  }
+}
+
+export const tokenProbe = defineProbe({
   id: 'authn.token',
   layer: 'authn',
   title: 'EKS token signed for the cluster',
   // Signed only once the API server answers: before that nobody would read it.
   needs: ['credentials.identity', 'cluster.describe', 'apiserver.readyz'],
   async run(ctx) {
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    const identity = ctx.get<IdentityData>('credentials.identity')
+    const cluster = ctx.need('cluster.describe')
+    const identity = ctx.get('credentials.identity')
     const result = await ctx.env.aws.eksToken(cluster.name, { ...awsCallOptions(ctx), roleArn: ctx.target.roleArn })
     if (!result.ok) return awsSkip(result)
     const expiresAt = result.value.expiresAt.toISOString()
     return {
       status: 'pass',
-      summary: `signed for ${cluster.name} in ${ctx.target.region} by ${ctx.target.roleArn ?? identity?.arn ?? 'the current credentials'}, valid until ${expiresAt.slice(11, 19)} UTC`,
+      detail: `signed for ${cluster.name} in ${ctx.target.region} by ${ctx.target.roleArn ?? identity?.arn ?? 'the current credentials'}, valid until ${expiresAt.slice(11, 19)} UTC`,
       evidence: { cluster: cluster.name, region: ctx.target.region ?? null, roleArn: ctx.target.roleArn ?? null, expiresAt },
       data: { token: result.value.token, expiresAt },
     }
   },
-}
+})

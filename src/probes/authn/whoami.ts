@@ -4,10 +4,9 @@
  * Evidence: username, uid, groups, extra keys; or the 401 Status.
  * Fix: none here; authn.access-entry reads the cluster's mapping and names the cause of a 401.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { postKube, statusOf } from '../../kube/api-client.js'
-import { clusterCaOf, endpointOf, type ResolvedEndpoint } from '../shared.js'
-import type { TokenData } from './token.js'
+import { clusterCaOf, endpointOf } from '../shared.js'
 
 /** Who the cluster says the caller is. */
 export interface KubeUser {
@@ -17,19 +16,26 @@ export interface KubeUser {
   extra: Record<string, string[]>
 }
 
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'authn.whoami': KubeUser
+  }
+}
+
 const REVIEW_VERSIONS = ['authentication.k8s.io/v1', 'authentication.k8s.io/v1beta1']
 
-export const whoamiProbe: Probe<KubeUser> = {
+export const whoamiProbe = defineProbe({
   id: 'authn.whoami',
   layer: 'authn',
   title: 'The API server accepts the token (who am I)',
   needs: ['authn.token', 'apiserver.readyz'],
+  uses: ['cluster.describe', 'dns.system'],
   async run(ctx) {
-    const { token } = ctx.get<TokenData>('authn.token') as TokenData
+    const { token } = ctx.need('authn.token')
     const endpoint = endpointOf(ctx) as URL
     const call = {
       endpoint,
-      ip: ctx.get<ResolvedEndpoint>('dns.system')?.ips[0],
+      ip: ctx.get('dns.system')?.ips[0],
       caPem: clusterCaOf(ctx)?.pem,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
@@ -37,7 +43,7 @@ export const whoamiProbe: Probe<KubeUser> = {
     }
     for (const apiVersion of REVIEW_VERSIONS) {
       const answer = await postKube(ctx.env, call, `/apis/${apiVersion}/selfsubjectreviews`, { apiVersion, kind: 'SelfSubjectReview' })
-      if (!answer.ok) return { status: 'fail', code: answer.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, summary: `SelfSubjectReview got no answer: ${answer.message}` }
+      if (!answer.ok) return { status: 'fail', code: answer.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectReview got no answer: ${answer.message}` }
       if (answer.status === 404) continue
       if (answer.status === 401) {
         const status = statusOf(answer.json)
@@ -47,22 +53,22 @@ export const whoamiProbe: Probe<KubeUser> = {
           category: 'iam',
           confirmed: false,
           headline: 'the API server answers 401 Unauthorized to the token',
-          summary: `the API server refuses the token: 401 ${status.message ?? 'Unauthorized'} (the IAM principal is not mapped to a Kubernetes user, or the token names another cluster)`,
+          detail: `the API server refuses the token: 401 ${status.message ?? 'Unauthorized'} (the IAM principal is not mapped to a Kubernetes user, or the token names another cluster)`,
           evidence: { apiVersion, status: 401, message: status.message ?? null },
         }
       }
       if ((answer.status ?? 0) >= 300) {
-        return { status: 'fail', code: 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, summary: `SelfSubjectReview answered ${answer.status}`, evidence: { apiVersion, status: answer.status ?? null } }
+        return { status: 'fail', code: 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectReview answered ${answer.status}`, evidence: { apiVersion, status: answer.status ?? null } }
       }
       const info = ((answer.json as { status?: { userInfo?: Partial<KubeUser> } })?.status?.userInfo ?? {}) as Partial<KubeUser>
       const user: KubeUser = { username: info.username ?? '', uid: info.uid, groups: info.groups ?? [], extra: info.extra ?? {} }
       return {
         status: 'pass',
-        summary: `${user.username} in ${user.groups.join(', ') || 'no group'}`,
+        detail: `${user.username} in ${user.groups.join(', ') || 'no group'}`,
         evidence: { apiVersion, username: user.username, uid: user.uid ?? null, groups: user.groups, extraKeys: Object.keys(user.extra) },
         data: user,
       }
     }
-    return { status: 'skip', summary: 'the API server offers no SelfSubjectReview (Kubernetes before 1.27): authz.access-review still tells' }
+    return { status: 'skip', detail: 'the API server offers no SelfSubjectReview (Kubernetes before 1.27): authz.access-review still tells' }
   },
-}
+})

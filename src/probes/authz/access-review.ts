@@ -6,14 +6,10 @@
  * says when a custom resource is beyond what the managed access policies grant.
  */
 import { parsePrincipal } from '../../aws/arn.js'
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildAssociatePolicyFix, buildGroupBindingFix } from '../../fixes/access.js'
 import { postKube } from '../../kube/api-client.js'
-import type { AccessData } from '../authn/access-entry.js'
-import type { TokenData } from '../authn/token.js'
-import type { IdentityData } from '../credentials/identity.js'
-import { clusterCaOf, endpointOf, type ResolvedEndpoint } from '../shared.js'
+import { clusterCaOf, endpointOf } from '../shared.js'
 
 /** One question for the authorizer. */
 export interface AccessQuestion {
@@ -49,22 +45,22 @@ export function parseCanI(text: string): AccessQuestion | undefined {
   return { verb, resource: resource ?? target, group: groupParts.join('.'), namespace, asked: true, text: text.trim() }
 }
 
-export const accessReviewProbe: Probe = {
+export const accessReviewProbe = defineProbe({
   id: 'authz.access-review',
   layer: 'authz',
   title: 'What the user may do (access reviews)',
   needs: ['authn.token', 'apiserver.readyz'],
-  uses: ['authn.whoami', 'authn.access-entry'],
+  uses: ['authn.whoami', 'authn.access-entry', 'credentials.identity', 'cluster.describe', 'dns.system'],
   async run(ctx) {
     const whoami = ctx.result('authn.whoami')
-    if (whoami?.status === 'fail') return { status: 'skip', summary: 'not run: authn.whoami failed' }
-    const { token } = ctx.get<TokenData>('authn.token') as TokenData
+    if (whoami?.status === 'fail') return { status: 'skip', detail: 'not run: authn.whoami failed' }
+    const { token } = ctx.need('authn.token')
     const asked = ctx.target.canI.map((text) => ({ text, parsed: parseCanI(text) }))
     const unreadable = asked.filter((a) => !a.parsed).map((a) => a.text)
     const questions = [...DEFAULT_QUESTIONS, ...asked.flatMap((a) => (a.parsed ? [a.parsed] : []))]
     const call = {
       endpoint: endpointOf(ctx) as URL,
-      ip: ctx.get<ResolvedEndpoint>('dns.system')?.ips[0],
+      ip: ctx.get('dns.system')?.ips[0],
       caPem: clusterCaOf(ctx)?.pem,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
@@ -81,7 +77,7 @@ export const accessReviewProbe: Probe = {
         return { q, http: answer.status, allowed: answer.ok && answer.status !== undefined && answer.status < 300 && status?.allowed === true, reason: status?.reason ?? status?.evaluationError }
       }),
     )
-    if (answers.every((a) => a.http === 404)) return { status: 'skip', summary: 'the API server offers no SelfSubjectAccessReview' }
+    if (answers.every((a) => a.http === 404)) return { status: 'skip', detail: 'the API server offers no SelfSubjectAccessReview' }
     const evidence = {
       reviews: answers.map((a) => ({ question: a.q.text, allowed: a.allowed, reason: a.reason ?? null, http: a.http ?? null })),
       unparsed: unreadable,
@@ -89,14 +85,14 @@ export const accessReviewProbe: Probe = {
     const denied = answers.filter((a) => !a.allowed)
     const askedDenied = denied.filter((a) => a.q.asked)
     const allDefaultsDenied = answers.filter((a) => !a.q.asked).every((a) => !a.allowed)
-    if (denied.length === 0) return { status: 'pass', summary: `allowed: ${answers.map((a) => a.q.text).join('; ')}`, evidence }
+    if (denied.length === 0) return { status: 'pass', detail: `allowed: ${answers.map((a) => a.q.text).join('; ')}`, evidence }
     const deniedText = denied.map((a) => a.q.text).join('; ')
     if (askedDenied.length === 0 && !allDefaultsDenied) {
-      return { status: 'warn', summary: `allowed: ${answers.filter((a) => a.allowed).map((a) => a.q.text).join('; ')}; denied: ${deniedText}`, evidence }
+      return { status: 'warn', detail: `allowed: ${answers.filter((a) => a.allowed).map((a) => a.q.text).join('; ')}; denied: ${deniedText}`, evidence }
     }
-    const access = ctx.get<AccessData>('authn.access-entry')
-    const identity = ctx.get<IdentityData>('credentials.identity')
-    const cluster = ctx.get<ClusterInfo>('cluster.describe')
+    const access = ctx.get('authn.access-entry')
+    const identity = ctx.get('credentials.identity')
+    const cluster = ctx.get('cluster.describe')
     const groups = access?.entry?.kubernetesGroups ?? []
     const policies = access?.entry?.policies ?? []
     const first = (askedDenied[0] ?? denied[0])!.q
@@ -116,9 +112,9 @@ export const accessReviewProbe: Probe = {
       status: 'fail',
       code: 'HTTP_403',
       category: 'rbac',
-      summary: `${whoami?.detail?.split(' in ')[0] ?? 'the user'} is authenticated but may not ${deniedText}; ${mapping}${crdNote}`,
+      detail: `${whoami?.detail?.split(' in ')[0] ?? 'the user'} is authenticated but may not ${deniedText}; ${mapping}${crdNote}`,
       evidence: { ...evidence, kubernetesGroups: groups, policies: policies.map((p) => p.policyArn) },
       fixes,
     }
   },
-}
+})

@@ -5,10 +5,16 @@
  * endpoint is known from elsewhere, and fails as credentials when it is the only source.
  */
 import type { AwsResult, ClusterInfo } from '../../aws/clients.js'
-import type { Probe, ProbeOutcome } from '../../engine/types.js'
+import { defineProbe, type ProbeOutcome } from '../../engine/types.js'
 import { buildClusterNameFix } from '../../fixes/cluster.js'
 import { buildAccessDeniedFix, buildNoCredentialsFix } from '../../fixes/credentials.js'
 import { closestNames } from '../../util/closest.js'
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'cluster.describe': ClusterInfo
+  }
+}
 
 function awsFailure(ctx: { target: { endpoint?: string; profile?: string } }, result: Extract<AwsResult<unknown>, { ok: false }>): ProbeOutcome<ClusterInfo> {
   const evidence = { error: result.errorName ?? result.code, message: result.message }
@@ -19,14 +25,14 @@ function awsFailure(ctx: { target: { endpoint?: string; profile?: string } }, re
         ? `these credentials may not call ${result.action ?? 'eks:DescribeCluster'}`
         : `DescribeCluster failed: ${result.message.split('\n')[0]}`
   if (ctx.target.endpoint) {
-    return { status: 'skip', summary: `${reason}; checking the endpoint without AWS`, code: result.code, evidence }
+    return { status: 'skip', detail: `${reason}; checking the endpoint without AWS`, code: result.code, evidence }
   }
   return {
     status: 'fail',
     code: result.code,
     category: result.code === 'AWS_ERROR' || result.code === 'AWS_TIMEOUT' ? 'cluster' : 'credentials',
     confirmed: result.code !== 'AWS_TIMEOUT',
-    summary: `${reason}, and nothing else says where the endpoint is`,
+    detail: `${reason}, and nothing else says where the endpoint is`,
     evidence,
     fixes:
       result.code === 'AWS_NO_CREDENTIALS'
@@ -37,7 +43,7 @@ function awsFailure(ctx: { target: { endpoint?: string; profile?: string } }, re
   }
 }
 
-export const describeProbe: Probe<ClusterInfo> = {
+export const describeProbe = defineProbe({
   id: 'cluster.describe',
   layer: 'cluster',
   title: 'Cluster as AWS describes it',
@@ -59,7 +65,7 @@ export const describeProbe: Probe<ClusterInfo> = {
         status: 'fail',
         code: 'CLUSTER_NOT_FOUND',
         category: 'cluster',
-        summary: `no cluster "${cluster}" in ${region}${near.length ? `; did you mean ${near.join(' or ')}?` : listed.ok ? ` (${names.length} clusters there)` : ''}`,
+        detail: `no cluster "${cluster}" in ${region}${near.length ? `; did you mean ${near.join(' or ')}?` : listed.ok ? ` (${names.length} clusters there)` : ''}`,
         evidence: { clustersInRegion: listed.ok ? names : null, suggestions: near },
         fixes: [buildClusterNameFix(cluster, near, region, ctx.target.profile)],
       }
@@ -89,7 +95,7 @@ export const describeProbe: Probe<ClusterInfo> = {
         status: 'fail',
         code: 'CLUSTER_NOT_ACTIVE',
         category: 'cluster',
-        summary: `cluster ${cluster} is ${info.status}, not ACTIVE`,
+        detail: `cluster ${cluster} is ${info.status}, not ACTIVE`,
         evidence,
         data: info,
         fixes: [
@@ -107,9 +113,9 @@ export const describeProbe: Probe<ClusterInfo> = {
     }
     return {
       status: 'pass',
-      summary: `${cluster} is ${info.status ?? 'known'}${info.version ? `, Kubernetes ${info.version}` : ''}, ${access}`,
+      detail: `${cluster} is ${info.status ?? 'known'}${info.version ? `, Kubernetes ${info.version}` : ''}, ${access}`,
       evidence,
       data: info,
     }
   },
-}
+})

@@ -3,17 +3,16 @@
  * Evidence: endpointPrivateAccess, endpointPublicAccess, publicAccessCidrs.
  * Fix: update-cluster-config and the Terraform vpc_config to make the endpoint private-only.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildPrivateOnlyFix } from '../../fixes/cluster.js'
 
-export const endpointAccessProbe: Probe = {
+export const endpointAccessProbe = defineProbe({
   id: 'cluster.endpoint-access',
   layer: 'cluster',
   title: 'Private endpoint on, public endpoint off',
   needs: ['cluster.describe'],
   async run(ctx) {
-    const info = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
+    const info = ctx.need('cluster.describe')
     const cluster = info.name
     const region = ctx.target.region as string
     const evidence = {
@@ -26,7 +25,7 @@ export const endpointAccessProbe: Probe = {
         status: 'fail',
         code: 'PRIVATE_ENDPOINT_DISABLED',
         category: 'cluster',
-        summary: `${cluster} has its private endpoint turned off: there is no address in the VPC to reach over the VPN`,
+        detail: `${cluster} has its private endpoint turned off: there is no address in the VPC to reach over the VPN`,
         evidence,
         fixes: [buildPrivateOnlyFix(cluster, region, false)],
       }
@@ -37,11 +36,11 @@ export const endpointAccessProbe: Probe = {
         status: ctx.options.requirePrivate ? 'fail' : 'warn',
         category: 'cluster',
         code: 'PUBLIC_ENDPOINT_ENABLED',
-        summary: `${cluster} also has its public endpoint on (open to ${open}); set endpoint_public_access = false to keep the API private`,
+        detail: `${cluster} also has its public endpoint on (open to ${open}); set endpoint_public_access = false to keep the API private`,
         evidence,
         fixes: [buildPrivateOnlyFix(cluster, region, true)],
       }
     }
-    return { status: 'pass', summary: `${cluster} is private-only: the API answers only inside the VPC and connected networks`, evidence }
+    return { status: 'pass', detail: `${cluster} is private-only: the API answers only inside the VPC and connected networks`, evidence }
   },
-}
+})

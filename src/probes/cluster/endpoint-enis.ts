@@ -4,10 +4,9 @@
  * Evidence: each ENI with its IP, subnet and zone. The dns layer uses the IPs to tell stale answers.
  * Fix: none; no ENI at all means the private endpoint has nothing to answer with.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
 import type { EniInfo } from '../../aws/ec2.js'
-import type { Probe } from '../../engine/types.js'
-import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+import { defineProbe } from '../../engine/types.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
 
 /** The endpoint's ENIs and their IPs. */
 export interface EndpointEnis {
@@ -15,14 +14,20 @@ export interface EndpointEnis {
   ips: string[]
 }
 
-export const endpointEnisProbe: Probe<EndpointEnis> = {
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'cluster.endpoint-enis': EndpointEnis
+  }
+}
+
+export const endpointEnisProbe = defineProbe({
   id: 'cluster.endpoint-enis',
   layer: 'cluster',
   title: 'Endpoint network interfaces in the VPC',
   needs: ['cluster.describe'],
   async run(ctx) {
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
+    const cluster = ctx.need('cluster.describe')
+    if (!cluster.vpcId) return { status: 'skip', detail: 'DescribeCluster named no VPC' }
     const result = await ctx.env.aws.describeEndpointEnis(cluster.name, awsCallOptions(ctx))
     if (!result.ok) return awsSkip(result)
     const enis = result.value.filter((eni) => eni.vpcId === cluster.vpcId)
@@ -31,16 +36,16 @@ export const endpointEnisProbe: Probe<EndpointEnis> = {
     if (enis.length === 0) {
       return {
         status: cluster.endpointPrivateAccess ? 'warn' : 'pass',
-        summary: `no network interface described "Amazon EKS ${cluster.name}" in ${cluster.vpcId}${cluster.endpointPrivateAccess ? ': the private endpoint has no address to answer on' : ''}`,
+        detail: `no network interface described "Amazon EKS ${cluster.name}" in ${cluster.vpcId}${cluster.endpointPrivateAccess ? ': the private endpoint has no address to answer on' : ''}`,
         evidence,
         data: { enis, ips },
       }
     }
     return {
       status: 'pass',
-      summary: enis.map((e) => `${e.privateIps.join(', ')} in ${e.subnetId}${e.az ? ` (${e.az})` : ''}`).join('; '),
+      detail: enis.map((e) => `${e.privateIps.join(', ')} in ${e.subnetId}${e.az ? ` (${e.az})` : ''}`).join('; '),
       evidence,
       data: { enis, ips },
     }
   },
-}
+})

@@ -4,14 +4,19 @@
  * Evidence: CIDRs, both attributes, the DHCP name servers.
  * Fix: modify-vpc-attribute, and the Terraform aws_vpc settings.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Fix, Probe } from '../../engine/types.js'
-import { awsCallOptions, awsSkip } from '../network/aws-path.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
 
 /** The cluster VPC as later checks use it. */
 export interface ClusterVpc {
   vpcId: string
   cidrs: string[]
+}
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'cluster.vpc': ClusterVpc
+  }
 }
 
 function buildVpcDnsFix(vpcId: string, region: string, missing: string[]): Fix {
@@ -24,19 +29,19 @@ function buildVpcDnsFix(vpcId: string, region: string, missing: string[]): Fix {
   }
 }
 
-export const vpcProbe: Probe<ClusterVpc> = {
+export const vpcProbe = defineProbe({
   id: 'cluster.vpc',
   layer: 'cluster',
   title: 'Cluster VPC and its DNS settings',
   needs: ['cluster.describe'],
   applies: () => true,
   async run(ctx) {
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
+    const cluster = ctx.need('cluster.describe')
+    if (!cluster.vpcId) return { status: 'skip', detail: 'DescribeCluster named no VPC' }
     const result = await ctx.env.aws.describeVpcs([cluster.vpcId], { ...awsCallOptions(ctx), attributes: true })
     if (!result.ok) return awsSkip(result)
     const vpc = result.value[0]
-    if (!vpc) return { status: 'skip', summary: `${cluster.vpcId} is not visible to these credentials` }
+    if (!vpc) return { status: 'skip', detail: `${cluster.vpcId} is not visible to these credentials` }
     const data = { vpcId: vpc.id, cidrs: vpc.cidrs }
     const evidence = {
       vpcId: vpc.id,
@@ -52,7 +57,7 @@ export const vpcProbe: Probe<ClusterVpc> = {
     ]
     const customDns = vpc.dnsServers && !vpc.dnsServers.includes('AmazonProvidedDNS')
     if (missing.length === 0 && !customDns) {
-      return { status: 'pass', summary: `${vpc.id} ${vpc.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`, evidence, data }
+      return { status: 'pass', detail: `${vpc.id} ${vpc.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`, evidence, data }
     }
     const problems = [
       ...missing.map((m) => `${m} is off`),
@@ -63,10 +68,10 @@ export const vpcProbe: Probe<ClusterVpc> = {
     return {
       status: audit ? 'fail' : 'warn',
       category: 'dns',
-      summary: `${vpc.id}: ${problems.join('; ')}: inside the VPC the private endpoint name will not resolve`,
+      detail: `${vpc.id}: ${problems.join('; ')}: inside the VPC the private endpoint name will not resolve`,
       evidence,
       data,
       fixes: missing.length ? [buildVpcDnsFix(vpc.id, ctx.target.region ?? '', missing)] : [],
     }
   },
-}
+})

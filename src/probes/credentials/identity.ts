@@ -8,7 +8,7 @@
 import { parsePrincipal, roleArnWithPath } from '../../aws/arn.js'
 import type { AwsFailure } from '../../aws/clients.js'
 import { listProfiles } from '../../aws/profiles.js'
-import type { Probe, ProbeContext, ProbeOutcome } from '../../engine/types.js'
+import { defineProbe, type ProbeContext, type ProbeOutcome } from '../../engine/types.js'
 import {
   buildClockFix,
   buildExpiredTokenFix,
@@ -16,7 +16,7 @@ import {
   buildSsoLoginFix,
   buildUnknownProfileFix,
 } from '../../fixes/credentials.js'
-import { sensitive } from '../../report/sensitive.js'
+import { sensitive } from '../../engine/sensitive.js'
 import { closestNames } from '../../util/closest.js'
 
 /** Who the AWS calls run as. */
@@ -31,16 +31,22 @@ export interface IdentityData {
   sessionName?: string
 }
 
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'credentials.identity': IdentityData
+  }
+}
+
 const SKEW_LIMIT_MS = 5 * 60_000
 
 function failure(ctx: ProbeContext, result: AwsFailure): ProbeOutcome<IdentityData> {
   const profile = ctx.target.profile ?? ctx.env.vars.AWS_PROFILE
   const evidence = { profile: profile ?? null, error: result.errorName ?? result.code, message: result.message }
-  const fail = (summary: string, fixes: ProbeOutcome['fixes']): ProbeOutcome<IdentityData> => ({
+  const fail = (detail: string, fixes: ProbeOutcome['fixes']): ProbeOutcome<IdentityData> => ({
     status: 'fail',
     code: result.code,
     category: 'credentials',
-    summary,
+    detail,
     evidence,
     fixes,
   })
@@ -54,15 +60,15 @@ function failure(ctx: ProbeContext, result: AwsFailure): ProbeOutcome<IdentityDa
     case 'AWS_UNKNOWN_PROFILE':
       return fail(`the AWS profile ${profile ?? ''} does not exist: ${result.message}`, [buildUnknownProfileFix(profile ?? '', [], [])])
     case 'AWS_NO_CREDENTIALS':
-      if (ctx.target.endpoint) return { status: 'skip', code: result.code, summary: 'no AWS credentials: checking the path without AWS', evidence }
+      if (ctx.target.endpoint) return { status: 'skip', code: result.code, detail: 'no AWS credentials: checking the path without AWS', evidence }
       return fail('no usable AWS credentials, and nothing else says where the endpoint is', [buildNoCredentialsFix(profile)])
     default:
-      if (ctx.target.endpoint) return { status: 'skip', code: result.code, summary: `sts:GetCallerIdentity failed (${result.message}): checking the path without AWS`, evidence }
+      if (ctx.target.endpoint) return { status: 'skip', code: result.code, detail: `sts:GetCallerIdentity failed (${result.message}): checking the path without AWS`, evidence }
       return { ...fail(`sts:GetCallerIdentity failed: ${result.message}`, []), confirmed: false }
   }
 }
 
-export const identityProbe: Probe<IdentityData> = {
+export const identityProbe = defineProbe({
   id: 'credentials.identity',
   layer: 'credentials',
   title: 'AWS credentials and identity',
@@ -79,7 +85,7 @@ export const identityProbe: Probe<IdentityData> = {
           status: 'fail',
           code: 'AWS_UNKNOWN_PROFILE',
           category: 'credentials',
-          summary: `no AWS profile "${profile}" in ${known.files.join(' or ')}${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
+          detail: `no AWS profile "${profile}" in ${known.files.join(' or ')}${near.length ? `; did you mean ${near.join(' or ')}?` : ''}`,
           evidence: { profile, knownProfiles: known.names },
           fixes: [buildUnknownProfileFix(profile, near, known.files)],
         }
@@ -117,7 +123,7 @@ export const identityProbe: Probe<IdentityData> = {
         status: 'fail',
         code: 'AWS_CLOCK_SKEW',
         category: 'credentials',
-        summary: `this machine's clock is ${Math.round(Math.abs(clockOffsetMs) / 60_000)} min ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} AWS: signed requests and EKS tokens will be refused`,
+        detail: `this machine's clock is ${Math.round(Math.abs(clockOffsetMs) / 60_000)} min ${clockOffsetMs > 0 ? 'behind' : 'ahead of'} AWS: signed requests and EKS tokens will be refused`,
         evidence,
         data,
         fixes: [buildClockFix(clockOffsetMs)],
@@ -125,9 +131,9 @@ export const identityProbe: Probe<IdentityData> = {
     }
     return {
       status: 'pass',
-      summary: `${arn}${principalArn && principalArn !== arn ? ` → principal ${principalArn}` : ''}${pathNote}`,
+      detail: `${arn}${principalArn && principalArn !== arn ? ` → principal ${principalArn}` : ''}${pathNote}`,
       evidence,
       data,
     }
   },
-}
+})

@@ -4,12 +4,12 @@
  * Evidence: per-resolver answers and whether they agree with the system resolver.
  * Fix: none; disagreement is a warning that points at split DNS or a filtering resolver.
  */
-import type { Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import type { LookupResult } from '../../platform/env.js'
 import { parseDigShort } from '../../platform/parsers/dig.js'
 import { parseResolvConf } from '../../platform/parsers/resolv-conf.js'
 import { isIpAddress } from '../../platform/cidr.js'
-import { endpointOf, hostOf, type ResolvedEndpoint } from '../shared.js'
+import { endpointOf, hostOf } from '../shared.js'
 import { showIp } from './system.js'
 
 interface ResolverAnswer {
@@ -41,18 +41,18 @@ async function askWithDig(ctx: ProbeContext, dig: string, host: string, server: 
   return { ok: true, addresses, ms }
 }
 
-export const resolversProbe: Probe = {
+export const resolversProbe = defineProbe({
   id: 'dns.resolvers',
   layer: 'dns',
   title: 'Each nameserver asked directly',
   // Not `needs`: when the system resolver fails, asking the VPC resolver directly is what settles it.
   uses: ['cluster.describe', 'dns.system'],
   async run(ctx) {
-    const system = ctx.get<ResolvedEndpoint>('dns.system')
+    const system = ctx.get('dns.system')
     const endpoint = endpointOf(ctx)
     const host = system?.host ?? (endpoint ? hostOf(endpoint) : undefined)
-    if (!host) return { status: 'skip', summary: 'no endpoint known' }
-    if (isIpAddress(host)) return { status: 'skip', summary: 'the endpoint is an IP address: no DNS involved' }
+    if (!host) return { status: 'skip', detail: 'no endpoint known' }
+    if (isIpAddress(host)) return { status: 'skip', detail: 'the endpoint is an IP address: no DNS involved' }
     const systemIps = system?.ips ?? []
     const conf = ctx.env.platform === 'win32' ? undefined : await ctx.env.fs.readText('/etc/resolv.conf')
     const systemServers = conf ? parseResolvConf(conf).nameservers : []
@@ -60,7 +60,7 @@ export const resolversProbe: Probe = {
       ...systemServers.map((server) => ({ server, source: 'system' as const })),
       ...ctx.target.resolvers.map((server) => ({ server, source: '--resolver' as const })),
     ]
-    if (servers.length === 0) return { status: 'skip', summary: 'no nameserver in /etc/resolv.conf and no --resolver given' }
+    if (servers.length === 0) return { status: 'skip', detail: 'no nameserver in /etc/resolv.conf and no --resolver given' }
     const dig = await ctx.env.which('dig')
     const answers: ResolverAnswer[] = await Promise.all(
       servers.map(async ({ server, source }) => {
@@ -86,7 +86,7 @@ export const resolversProbe: Probe = {
     }
     const note = dig ? '' : ' (dig not found: asked with Node\'s resolver)'
     if (disagree.length === 0) {
-      return { status: 'pass', summary: `${answers.length} nameserver${answers.length > 1 ? 's' : ''} agree with the system resolver${note}`, evidence }
+      return { status: 'pass', detail: `${answers.length} nameserver${answers.length > 1 ? 's' : ''} agree with the system resolver${note}`, evidence }
     }
     const describe = disagree
       .map((a) => `${a.server} (${a.source}) ${a.ok ? (a.ips.length ? `says ${a.ips.join(', ')}` : 'has no answer') : `fails: ${a.error}`}`)
@@ -94,8 +94,8 @@ export const resolversProbe: Probe = {
     const macNote = ctx.env.platform === 'darwin' ? ' On macOS, resolv.conf misses scoped and /etc/resolver/* resolvers that the system uses.' : ''
     return {
       status: 'warn',
-      summary: `resolvers disagree with the system answer (${systemIps.length ? systemIps.join(', ') : 'none'}): ${describe}${note}.${macNote}`,
+      detail: `resolvers disagree with the system answer (${systemIps.length ? systemIps.join(', ') : 'none'}): ${describe}${note}.${macNote}`,
       evidence,
     }
   },
-}
+})

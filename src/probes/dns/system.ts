@@ -6,13 +6,27 @@
  * for a private-only cluster); stale answers (private IPs that are not the endpoint's ENIs).
  */
 
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix } from '../../fixes/dns.js'
 import { isIpAddress } from '../../platform/cidr.js'
-import { sensitive } from '../../report/sensitive.js'
-import { endpointOf, hostOf, portOf, type ResolvedEndpoint } from '../shared.js'
+import { sensitive } from '../../engine/sensitive.js'
+import { endpointOf, hostOf, portOf } from '../shared.js'
 import { classifyAnswer, type ClusterNetworkFacts } from './classify.js'
+
+/** What dns.system hands on: the addresses kubectl would dial. */
+export interface ResolvedEndpoint {
+  host: string
+  port: number
+  ips: string[]
+  isIpLiteral: boolean
+}
+
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'dns.system': ResolvedEndpoint
+  }
+}
 
 const HOSTS_FILE: Record<string, string> = {
   linux: '/etc/hosts',
@@ -31,10 +45,10 @@ async function hostsEntries(ctx: ProbeContext, host: string): Promise<string[]> 
 }
 
 /** What later probes (issue: endpoint ENIs, VPC CIDRs) add about the cluster network. */
-export function networkFactsOf(ctx: Pick<ProbeContext, 'get'>): ClusterNetworkFacts {
+export function networkFactsOf(ctx: Pick<ProbeContext<never, 'cluster.endpoint-enis' | 'cluster.vpc'>, 'get'>): ClusterNetworkFacts {
   return {
-    eniIps: ctx.get<{ ips: string[] }>('cluster.endpoint-enis')?.ips,
-    vpcCidrs: ctx.get<{ cidrs: string[] }>('cluster.vpc')?.cidrs,
+    eniIps: ctx.get('cluster.endpoint-enis')?.ips,
+    vpcCidrs: ctx.get('cluster.vpc')?.cidrs,
   }
 }
 
@@ -42,7 +56,7 @@ export function showIp(ip: string) {
   return classifyAnswer(ip, {}) === 'public' ? sensitive('public-ip', ip) : ip
 }
 
-export const systemResolverProbe: Probe<ResolvedEndpoint> = {
+export const systemResolverProbe = defineProbe({
   id: 'dns.system',
   layer: 'dns',
   title: 'System resolver answer for the endpoint',
@@ -50,13 +64,13 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
   applies: (target) => (target.endpoint || (target.cluster && target.region) ? true : 'no endpoint to resolve'),
   async run(ctx) {
     const endpoint = endpointOf(ctx)
-    if (!endpoint) return { status: 'skip', summary: 'no endpoint known: AWS did not say it and no kubeconfig or --endpoint gave it' }
+    if (!endpoint) return { status: 'skip', detail: 'no endpoint known: AWS did not say it and no kubeconfig or --endpoint gave it' }
     const host = hostOf(endpoint)
     const port = portOf(endpoint)
     if (isIpAddress(host)) {
       return {
         status: 'pass',
-        summary: `the endpoint is the address ${host}: nothing to resolve`,
+        detail: `the endpoint is the address ${host}: nothing to resolve`,
         evidence: { host: showIp(host) },
         data: { host, port, ips: [host], isIpLiteral: true },
       }
@@ -66,7 +80,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
       ctx.env.dns.lookup(host, { timeoutMs: Math.max(ctx.options.connectTimeoutMs, 3000) }),
       hostsEntries(ctx, host),
     ])
-    const cluster = ctx.get<ClusterInfo>('cluster.describe')
+    const cluster = ctx.get('cluster.describe')
     const privateOnly = cluster ? cluster.endpointPrivateAccess === true && cluster.endpointPublicAccess === false : undefined
     if (!answer.ok || answer.addresses.length === 0) {
       const why = answer.ok ? 'an empty answer' : `${answer.code} (${answer.message})`
@@ -74,7 +88,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
         status: 'fail',
         code: answer.ok ? 'DNS_NO_ANSWER' : answer.code,
         category: 'dns',
-        summary: `${host} does not resolve: ${why}`,
+        detail: `${host} does not resolve: ${why}`,
         evidence: { host: hostEvidence, answers: [], hostsFile: hostsLines, ms: answer.ms },
         fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
       }
@@ -90,7 +104,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
         status: 'fail',
         code: 'DNS_NO_ANSWER',
         category: 'dns',
-        summary: `${host} resolves to ${sinkholed.join(', ')}: a DNS filter (Pi-hole, NextDNS, a corporate resolver) blocks the name`,
+        detail: `${host} resolves to ${sinkholed.join(', ')}: a DNS filter (Pi-hole, NextDNS, a corporate resolver) blocks the name`,
         evidence,
         data,
         fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
@@ -102,7 +116,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
         status: 'fail',
         code: 'DNS_PUBLIC_ANSWER',
         category: 'dns',
-        summary: `${host} resolves to public ${publicIps.join(', ')} but the cluster is private-only`,
+        detail: `${host} resolves to public ${publicIps.join(', ')} but the cluster is private-only`,
         evidence,
         data,
         fixes: [buildPublicAnswerFix(host, publicIps, { hostsFile: hostsLines.length > 0 })],
@@ -115,7 +129,7 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
           status: 'fail',
           code: 'DNS_STALE_ANSWER',
           category: 'dns',
-          summary: `${host} resolves to ${stale.join(', ')}, which ${stale.length > 1 ? 'are not endpoint ENIs' : 'is not an endpoint ENI'} of the cluster (${facts.eniIps.join(', ')})`,
+          detail: `${host} resolves to ${stale.join(', ')}, which ${stale.length > 1 ? 'are not endpoint ENIs' : 'is not an endpoint ENI'} of the cluster (${facts.eniIps.join(', ')})`,
           evidence,
           data,
           fixes: [buildStaleAnswerFix(host, stale, facts.eniIps)],
@@ -126,16 +140,16 @@ export const systemResolverProbe: Probe<ResolvedEndpoint> = {
       return {
         status: 'warn',
         code: 'DNS_PUBLIC_ANSWER',
-        summary: `${host} resolves to public ${publicIps.join(', ')}: traffic goes over the internet, not the VPN (the public endpoint is on, or a resolver rewrote the answer)`,
+        detail: `${host} resolves to public ${publicIps.join(', ')}: traffic goes over the internet, not the VPN (the public endpoint is on, or a resolver rewrote the answer)`,
         evidence,
         data,
       }
     }
     return {
       status: 'pass',
-      summary: `${host} → ${ips.join(', ')}${hostsLines.length ? ' (from /etc/hosts)' : ''}`,
+      detail: `${host} → ${ips.join(', ')}${hostsLines.length ? ' (from /etc/hosts)' : ''}`,
       evidence,
       data,
     }
   },
-}
+})

@@ -3,7 +3,7 @@
  * Evidence: HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy, the kubeconfig proxy-url, the decision.
  * Fix: none here; apiserver.via-proxy proves whether that proxy path works.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { decideProxy, displayProxyUrl, type ProxyDecision } from '../../platform/proxy.js'
 import { endpointOf } from '../shared.js'
 
@@ -14,7 +14,13 @@ export interface ProxyUse {
   decision: ProxyDecision
 }
 
-export const proxyProbe: Probe<ProxyUse> = {
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'env.proxy': ProxyUse
+  }
+}
+
+export const proxyProbe = defineProbe({
   id: 'env.proxy',
   layer: 'env',
   title: 'Proxy settings kubectl honours',
@@ -34,7 +40,7 @@ export const proxyProbe: Probe<ProxyUse> = {
     if (ctx.target.proxyUrl) {
       return {
         status: 'warn',
-        summary: `the kubeconfig cluster sets proxy-url ${displayProxyUrl(ctx.target.proxyUrl)}: kubectl sends API traffic through it, whatever NO_PROXY says`,
+        detail: `the kubeconfig cluster sets proxy-url ${displayProxyUrl(ctx.target.proxyUrl)}: kubectl sends API traffic through it, whatever NO_PROXY says`,
         evidence,
         data: { proxy: ctx.target.proxyUrl, source: 'kubeconfig proxy-url', decision },
       }
@@ -46,7 +52,7 @@ export const proxyProbe: Probe<ProxyUse> = {
         : '; NO_PROXY is not set'
       return {
         status: 'warn',
-        summary: `kubectl sends API traffic for ${host} through ${displayProxyUrl(decision.proxy)} (${decision.variable})${noProxyNote}`,
+        detail: `kubectl sends API traffic for ${host} through ${displayProxyUrl(decision.proxy)} (${decision.variable})${noProxyNote}`,
         evidence,
         data: { proxy: decision.proxy, source: decision.variable, decision },
       }
@@ -57,6 +63,6 @@ export const proxyProbe: Probe<ProxyUse> = {
         : decision.reason === 'loopback'
           ? 'loopback addresses always go direct'
           : 'no HTTPS proxy is set'
-    return { status: 'pass', summary: `kubectl connects directly: ${why}`, evidence, data: { decision } }
+    return { status: 'pass', detail: `kubectl connects directly: ${why}`, evidence, data: { decision } }
   },
-}
+})

@@ -3,7 +3,7 @@
  * Evidence: path and version of kubectl, aws, tailscale (including the macOS app's CLI), dig.
  * Fix: none; a missing kubectl is a warning, the others only change what can be checked.
  */
-import type { Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type ProbeContext } from '../../engine/types.js'
 
 const TOOLS: { name: string; args: string[]; pick: (out: string) => string | undefined }[] = [
   {
@@ -21,6 +21,12 @@ const TOOLS: { name: string; args: string[]; pick: (out: string) => string | und
   { name: 'tailscale', args: ['version'], pick: (out) => out.split('\n')[0]?.trim() || undefined },
   { name: 'dig', args: ['-v'], pick: (out) => /DiG (\S+)/.exec(out)?.[1] },
 ]
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'env.tools': Record<string, ToolInfo>
+  }
+}
 
 export interface ToolInfo {
   path: string | null
@@ -44,7 +50,7 @@ async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number], cache:
   return { path, version }
 }
 
-export const toolsProbe: Probe<Record<string, ToolInfo>> = {
+export const toolsProbe = defineProbe({
   id: 'env.tools',
   layer: 'env',
   title: 'Tools on this workstation',
@@ -60,10 +66,10 @@ export const toolsProbe: Probe<Record<string, ToolInfo>> = {
     const summary = `${present.length ? `found ${present.join(', ')}` : 'none of kubectl, aws, tailscale, dig found'}${missing.length ? `; not found: ${missing.join(', ')}` : ''}`
     return {
       status: tools.kubectl?.path ? 'pass' : 'warn',
-      summary: tools.kubectl?.path ? summary : `kubectl is not on PATH; ${summary}`,
+      detail: tools.kubectl?.path ? summary : `kubectl is not on PATH; ${summary}`,
       code: tools.kubectl?.path ? undefined : 'TOOL_MISSING',
       evidence: { tools: Object.fromEntries(found.map(([name, info]) => [name, { path: info.path, version: info.version }])) },
       data: tools,
     }
   },
-}
+})

@@ -5,10 +5,8 @@
  * PATH (and an AWS CLI too old to answer v1beta1), and the cluster name and region it signs for.
  * Evidence: each comparison. Fix: the exact `eksdoctor kubeconfig` / `aws eks update-kubeconfig`.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildRewriteEntryFix, buildUpgradeAwsCliFix } from '../../fixes/kubeconfig.js'
-import type { ToolInfo } from '../env/tools.js'
 
 const ACCEPTED_EXEC = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1']
 
@@ -31,7 +29,7 @@ export function awsCliTooOld(version: string): boolean {
   return major === 1 ? minor < 24 : major === 2 ? minor < 7 : false
 }
 
-export const contextProbe: Probe = {
+export const contextProbe = defineProbe({
   id: 'kubeconfig.context',
   layer: 'kubeconfig',
   title: 'Your kubeconfig context matches the cluster',
@@ -39,7 +37,7 @@ export const contextProbe: Probe = {
   applies: (target) => (target.context ? true : 'no kubeconfig context in use'),
   async run(ctx) {
     const t = ctx.target
-    const cluster = ctx.get<ClusterInfo>('cluster.describe')
+    const cluster = ctx.get('cluster.describe')
     const problems: string[] = []
     const fixes: Fix[] = []
     const evidence: Record<string, string | boolean | null> = {
@@ -65,7 +63,7 @@ export const contextProbe: Probe = {
       const onPath = exec.command.includes('/') || exec.command.includes('\\') ? await ctx.env.fs.stat(exec.command) : await ctx.env.which(exec.command)
       evidence.execCommandFound = Boolean(onPath)
       if (!onPath) problems.push(`its exec command "${exec.command}" is not on PATH`)
-      const aws = ctx.get<Record<string, ToolInfo>>('env.tools')?.aws
+      const aws = ctx.get('env.tools')?.aws
       if (exec.kind === 'aws-cli' && aws?.version && awsCliTooOld(aws.version)) {
         problems.push(`the aws on PATH (${aws.version}) answers get-token in v1alpha1, which kubectl refuses`)
         fixes.push(buildUpgradeAwsCliFix(aws.version))
@@ -84,7 +82,7 @@ export const contextProbe: Probe = {
     if (problems.length === 0) {
       return {
         status: 'pass',
-        summary: `${t.context}: ${cluster ? 'server, CA and ' : ''}exec entry ${exec ? `(${exec.command}, ${exec.apiVersion ?? 'no apiVersion'})` : '(none: static credentials)'} ${cluster ? 'match the cluster' : 'look right (no AWS to compare with)'}`,
+        detail: `${t.context}: ${cluster ? 'server, CA and ' : ''}exec entry ${exec ? `(${exec.command}, ${exec.apiVersion ?? 'no apiVersion'})` : '(none: static credentials)'} ${cluster ? 'match the cluster' : 'look right (no AWS to compare with)'}`,
         evidence,
       }
     }
@@ -97,6 +95,6 @@ export const contextProbe: Probe = {
         why: `The context ${t.context} in ${t.kubeconfigPath}: ${problems.join('; ')}.`,
       }),
     )
-    return { status: 'fail', code: 'KUBECONFIG_MISMATCH', category: 'kubeconfig', summary: `context ${t.context}: ${problems.join('; ')}`, evidence, fixes }
+    return { status: 'fail', code: 'KUBECONFIG_MISMATCH', category: 'kubeconfig', detail: `context ${t.context}: ${problems.join('; ')}`, evidence, fixes }
   },
-}
+})

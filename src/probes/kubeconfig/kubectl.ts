@@ -5,15 +5,14 @@
  * Evidence: each command's exit code and the first line kubectl printed on stderr.
  * Fix: rewrite the entry with `eksdoctor kubeconfig` (or `aws eks update-kubeconfig`).
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildRewriteEntryFix } from '../../fixes/kubeconfig.js'
 
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
 }
 
-export const kubectlProbe: Probe = {
+export const kubectlProbe = defineProbe({
   id: 'kubeconfig.kubectl',
   layer: 'kubeconfig',
   title: 'kubectl itself, with your kubeconfig',
@@ -22,7 +21,7 @@ export const kubectlProbe: Probe = {
   applies: (target) => (target.context ? true : 'no kubeconfig context in use'),
   async run(ctx) {
     const kubectl = await ctx.env.which('kubectl')
-    if (!kubectl) return { status: 'skip', code: 'TOOL_MISSING', summary: 'kubectl not found on PATH' }
+    if (!kubectl) return { status: 'skip', code: 'TOOL_MISSING', detail: 'kubectl not found on PATH' }
     const base = [...(ctx.target.kubeconfigFlag ? ['--kubeconfig', ctx.target.kubeconfigFlag] : []), '--context', ctx.target.context as string, '--request-timeout=10s']
     const bound = { timeoutMs: 20_000, signal: ctx.signal }
     const [readyz, whoami] = await Promise.all([
@@ -38,23 +37,23 @@ export const kubectlProbe: Probe = {
     }
     const evidence = { readyz: ran(readyz), whoami: ran(whoami), username: username ?? null }
     const kubectlOk = readyz.exitCode === 0 && whoami.exitCode === 0
-    if (kubectlOk) return { status: 'pass', summary: `kubectl --context ${ctx.target.context}: /readyz ok, whoami ${username ?? 'ok'}`, evidence }
+    if (kubectlOk) return { status: 'pass', detail: `kubectl --context ${ctx.target.context}: /readyz ok, whoami ${username ?? 'ok'}`, evidence }
     // kubectl is wrong where eksdoctor, on the same link, is right.
     const readyzOnlyKubectl = readyz.exitCode !== 0 && ctx.result('apiserver.readyz')?.status === 'pass'
     const whoamiOnlyKubectl = whoami.exitCode !== 0 && ctx.result('authn.whoami')?.status === 'pass'
     const failing = readyz.exitCode !== 0 ? `get --raw=/readyz: ${evidence.readyz}` : `auth whoami: ${evidence.whoami}`
     if (!readyzOnlyKubectl && !whoamiOnlyKubectl) {
       if (readyz.exitCode === 0 && /could not find the requested resource|NotFound/i.test(whoami.stderr)) {
-        return { status: 'pass', summary: `kubectl --context ${ctx.target.context}: /readyz ok (this server has no SelfSubjectReview for auth whoami)`, evidence }
+        return { status: 'pass', detail: `kubectl --context ${ctx.target.context}: /readyz ok (this server has no SelfSubjectReview for auth whoami)`, evidence }
       }
-      return { status: 'skip', summary: `kubectl fails too, as the checks above explain (${failing})`, evidence }
+      return { status: 'skip', detail: `kubectl fails too, as the checks above explain (${failing})`, evidence }
     }
-    const cluster = ctx.get<ClusterInfo>('cluster.describe')
+    const cluster = ctx.get('cluster.describe')
     return {
       status: 'fail',
       code: 'KUBECONFIG_MISMATCH',
       category: 'kubeconfig',
-      summary: `eksdoctor reaches and authenticates to the cluster, but kubectl with context ${ctx.target.context} fails: ${failing}`,
+      detail: `eksdoctor reaches and authenticates to the cluster, but kubectl with context ${ctx.target.context} fails: ${failing}`,
       evidence,
       fixes: [
         buildRewriteEntryFix({
@@ -67,4 +66,4 @@ export const kubectlProbe: Probe = {
       ],
     }
   },
-}
+})

@@ -1,33 +1,19 @@
 /** What the AWS-side network checks share: call options, skips, when to read AWS, how to refine. */
-import type { AwsCallOptions, AwsFailure } from '../../aws/clients.js'
 import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
 import type { ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
 import { isPublicAddress } from '../../platform/cidr.js'
-
-export function awsCallOptions(ctx: Pick<ProbeContext, 'target' | 'signal'>): AwsCallOptions {
-  return { region: ctx.target.region ?? 'us-east-1', profile: ctx.target.profile, timeoutMs: 8000, signal: ctx.signal }
-}
-
-/** AccessDenied makes a check skip and names the IAM action that would let it run. */
-export function awsSkip<T>(result: AwsFailure): ProbeOutcome<T> {
-  const summary =
-    result.code === 'AWS_ACCESS_DENIED'
-      ? `not allowed to call ${result.action ?? 'the AWS API'}: allow it to settle this link`
-      : `${result.action ?? 'the AWS call'} failed: ${result.message}`
-  return { status: 'skip', code: result.code, summary, evidence: { action: result.action ?? null, error: result.errorName ?? result.code } }
-}
 
 const TCP = 'network.tcp-connect' as const satisfies ProbeId
 const DROPPED = new Set(['TCP_TIMEOUT', 'TCP_PARTIAL'])
 
 /** The AWS path is read when a dropped SYN to a private endpoint IP needs explaining, and always in the audit. */
-export function awsPathGate(ctx: Pick<ProbeContext, 'options' | 'result' | 'get'>): true | string {
+export function awsPathGate(ctx: Pick<ProbeContext<never, 'network.tcp-connect'>, 'options' | 'result' | 'get'>): true | string {
   if (ctx.options.mode === 'audit') return true
   const tcp = ctx.result(TCP)
   if (!tcp || tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
   if (tcp.status === 'pass') return 'TCP reaches every endpoint IP: the AWS path needs no reading'
   if (!DROPPED.has(tcp.code ?? '')) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
-  const dropped = (ctx.get<{ ip: string; ok: boolean }[]>(TCP) ?? []).filter((r) => !r.ok)
+  const dropped = (ctx.get(TCP) ?? []).filter((r) => !r.ok)
   if (dropped.length > 0 && dropped.every((r) => isPublicAddress(r.ip))) {
     return 'the connections that time out go to public addresses, not through the VPN: the VPN\'s AWS path is not theirs'
   }
@@ -35,7 +21,7 @@ export function awsPathGate(ctx: Pick<ProbeContext, 'options' | 'result' | 'get'
 }
 
 /** A failure on the AWS side explains the TCP timeout it was read for; in the audit it stands alone. */
-export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options' | 'result' | 'get'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
+export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
   if (ctx.options.mode === 'audit') return { confirmed: true }
   return { refines: TCP, confirmed: true }
 }

@@ -6,10 +6,11 @@
  * Fix: create-network-acl-entry with a rule number before the deny; aws_network_acl_rule.
  */
 import type { NaclEntry, NaclInfo } from '../../aws/ec2.js'
-import type { Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildNaclFix } from '../../fixes/aws-network.js'
 import { cidrCovers, isValidCidr } from '../../platform/cidr.js'
-import { asCauseOfTimeout, awsCallOptions, awsSkip, type AwsPath } from './aws-path.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
+import { asCauseOfTimeout } from './aws-path.js'
 
 const CATCH_ALL_RULE = 32767
 
@@ -44,16 +45,16 @@ function freeRuleNumber(entries: NaclEntry[], egress: boolean, before?: number):
   return 1
 }
 
-export const naclProbe: Probe = {
+export const naclProbe = defineProbe({
   id: 'network.nacl',
   layer: 'network',
   title: 'Network ACLs of the endpoint subnets',
   needs: ['network.source-cidr'],
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const region = ctx.target.region ?? ''
     const subnetIds = path.endpointSubnets.map((s) => s.subnetId)
-    if (subnetIds.length === 0) return { status: 'skip', summary: 'no endpoint subnet known' }
+    if (subnetIds.length === 0) return { status: 'skip', detail: 'no endpoint subnet known' }
     const result = await ctx.env.aws.describeNacls(subnetIds, awsCallOptions(ctx))
     if (!result.ok) return awsSkip(result)
     const naclOf = (subnetId: string): NaclInfo | undefined => result.value.find((n) => n.subnetIds.includes(subnetId))
@@ -82,7 +83,7 @@ export const naclProbe: Probe = {
     for (const subnetId of [...failingSubnets]) {
       if (rows.some((r) => r.subnet.subnetId === subnetId && r.inbound?.allowed && r.outbound?.allowed)) failingSubnets.delete(subnetId)
     }
-    if (failingSubnets.size === 0) return { status: 'pass', summary: `${[...new Set(rows.map((r) => r.nacl?.id).filter(Boolean))].join(', ')} pass TCP 443 in and the replies out`, evidence }
+    if (failingSubnets.size === 0) return { status: 'pass', detail: `${[...new Set(rows.map((r) => r.nacl?.id).filter(Boolean))].join(', ')} pass TCP 443 in and the replies out`, evidence }
     const fixes: Fix[] = []
     const parts: string[] = []
     for (const row of bad.filter((r) => failingSubnets.has(r.subnet.subnetId))) {
@@ -97,6 +98,6 @@ export const naclProbe: Probe = {
         if (!fixes.some((f) => f.commands[0] === fix.commands[0])) fixes.push(fix)
       }
     }
-    return { status: 'fail', code: 'NACL_DENY', category: 'security-group', ...asCauseOfTimeout(ctx), summary: [...new Set(parts)].join('; '), evidence, fixes }
+    return { status: 'fail', code: 'NACL_DENY', category: 'security-group', ...asCauseOfTimeout(ctx), detail: [...new Set(parts)].join('; '), evidence, fixes }
   },
-}
+})

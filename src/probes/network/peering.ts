@@ -5,20 +5,20 @@
  * Fix: accept or replace the peering; modify-vpc-peering-connection-options;
  * aws_vpc_peering_connection(_options).
  */
-import type { Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildPeeringActiveFix, buildPeeringDnsFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, type AwsPath } from './aws-path.js'
+import { asCauseOfTimeout } from './aws-path.js'
 
-export const peeringProbe: Probe = {
+export const peeringProbe = defineProbe({
   id: 'network.peering',
   layer: 'network',
   title: 'VPC peering active, DNS resolution both ways',
   needs: ['network.source-cidr'],
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const region = ctx.target.region ?? ''
     const ids = [...new Set(path.sources.filter((s) => s.connectionId?.startsWith('pcx-')).map((s) => s.connectionId as string))]
-    if (ids.length === 0) return { status: 'skip', summary: 'the VPN traffic does not cross a VPC peering' }
+    if (ids.length === 0) return { status: 'skip', detail: 'the VPN traffic does not cross a VPC peering' }
     const peerings = ids.map((id) => ({ id, info: path.peerings.find((p) => p.id === id) }))
     const evidence = {
       peerings: peerings.map(({ id, info }) => ({
@@ -38,7 +38,7 @@ export const peeringProbe: Probe = {
         code: 'PEERING_NOT_ACTIVE',
         category: 'routing',
         ...asCauseOfTimeout(ctx),
-        summary: inactive.map(({ id, info }) => `the peering ${id} is ${info?.status ?? 'gone'}${info?.statusMessage ? ` (${info.statusMessage})` : ''}`).join('; ') + ': nothing crosses it',
+        detail: inactive.map(({ id, info }) => `the peering ${id} is ${info?.status ?? 'gone'}${info?.statusMessage ? ` (${info.statusMessage})` : ''}`).join('; ') + ': nothing crosses it',
         evidence,
         fixes,
       }
@@ -48,11 +48,11 @@ export const peeringProbe: Probe = {
       return {
         status: 'warn',
         code: 'PEERING_DNS_OFF',
-        summary: `${noDns.map((p) => p.id).join(', ')} ${noDns.length > 1 ? 'are' : 'is'} active but not set to resolve DNS from the remote VPC on both sides`,
+        detail: `${noDns.map((p) => p.id).join(', ')} ${noDns.length > 1 ? 'are' : 'is'} active but not set to resolve DNS from the remote VPC on both sides`,
         evidence,
         fixes: noDns.map(({ id }) => buildPeeringDnsFix(id, region)),
       }
     }
-    return { status: 'pass', summary: `${ids.join(', ')} active, DNS resolution from the remote VPC on both sides`, evidence }
+    return { status: 'pass', detail: `${ids.join(', ')} active, DNS resolution from the remote VPC on both sides`, evidence }
   },
-}
+})

@@ -6,18 +6,18 @@
  * Evidence: per subnet the table, the matching route, its target and state.
  * Fix: create-route / replace-route with the real table, CIDR and connection ids; aws_route.
  */
-import type { FailureCode, Fix, Probe } from '../../engine/types.js'
+import { defineProbe, type FailureCode, type Fix } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, deadPeeringTarget, type AwsPath } from './aws-path.js'
+import { asCauseOfTimeout, deadPeeringTarget } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
-export const routeTablesProbe: Probe = {
+export const routeTablesProbe = defineProbe({
   id: 'network.route-tables',
   layer: 'network',
   title: 'Endpoint subnets route back to the VPN',
   needs: ['network.source-cidr'],
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const region = ctx.target.region ?? ''
     const rows = path.endpointSubnets.flatMap((subnet) =>
       path.sources.map((source) => ({
@@ -42,7 +42,7 @@ export const routeTablesProbe: Probe = {
     for (const row of rows) bySubnet.set(row.subnet.subnetId, [...(bySubnet.get(row.subnet.subnetId) ?? []), row])
     const broken = [...bySubnet.values()].filter((list) => list.every((r) => !r.judgement?.ok)).map((list) => list[0]!)
     if (broken.length === 0) {
-      return { status: 'pass', summary: rows.filter((r) => r.judgement?.ok).map((r) => `${r.subnet.table?.id}: ${describeRoute(r.judgement?.route)}`).join('; '), evidence }
+      return { status: 'pass', detail: rows.filter((r) => r.judgement?.ok).map((r) => `${r.subnet.table?.id}: ${describeRoute(r.judgement?.route)}`).join('; '), evidence }
     }
     const fixes: Fix[] = []
     const parts: string[] = []
@@ -80,9 +80,9 @@ export const routeTablesProbe: Probe = {
       code,
       category: 'routing',
       ...asCauseOfTimeout(ctx),
-      summary: `${parts.join('; ')}: replies never get back${partial}`,
+      detail: `${parts.join('; ')}: replies never get back${partial}`,
       evidence,
       fixes,
     }
   },
-}
+})

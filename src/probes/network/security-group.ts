@@ -5,12 +5,12 @@
  * Evidence: every rule looked at, and which one (if any) admits each source.
  * Fix: authorize-security-group-ingress on the cluster SG; aws_security_group_rule.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
 import type { SecurityGroupInfo, SgRule } from '../../aws/ec2.js'
-import type { Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { buildSecurityGroupRuleFix } from '../../fixes/aws-network.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
-import { asCauseOfTimeout, awsCallOptions, awsSkip, type AwsPath } from './aws-path.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
+import { asCauseOfTimeout } from './aws-path.js'
 
 function allows443(rule: SgRule): boolean {
   if (rule.protocol === '-1') return true
@@ -30,16 +30,16 @@ async function prefixLists(ctx: ProbeContext, groups: SecurityGroupInfo[]): Prom
   return new Map(entries.map(([id, result]) => [id, result.ok ? result.value : []]))
 }
 
-export const securityGroupProbe: Probe = {
+export const securityGroupProbe = defineProbe({
   id: 'network.security-group',
   layer: 'network',
   title: 'Cluster security group allows 443 from the VPN',
-  needs: ['network.source-cidr'],
+  needs: ['network.source-cidr', 'cluster.describe'],
   async run(ctx) {
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const cluster = ctx.need('cluster.describe')
+    const path = ctx.need('network.source-cidr')
     const ids = [...new Set([cluster.clusterSecurityGroupId, ...cluster.securityGroupIds].filter((id): id is string => Boolean(id)))]
-    if (ids.length === 0) return { status: 'skip', summary: 'DescribeCluster named no security group' }
+    if (ids.length === 0) return { status: 'skip', detail: 'DescribeCluster named no security group' }
     const result = await ctx.env.aws.describeSecurityGroups(ids, awsCallOptions(ctx))
     if (!result.ok) return awsSkip(result)
     const groups = result.value
@@ -77,7 +77,7 @@ export const securityGroupProbe: Probe = {
       const missing = verdicts.filter((v) => !('by' in v)).map((v) => v.source.cidr)
       return {
         status: 'pass',
-        summary: `${admitted.map((v) => `${v.source.cidr} admitted by ${v.group?.id} (${v.by})`).join('; ')}${missing.length ? `; not admitted: ${missing.join(', ')}` : ''}`,
+        detail: `${admitted.map((v) => `${v.source.cidr} admitted by ${v.group?.id} (${v.by})`).join('; ')}${missing.length ? `; not admitted: ${missing.join(', ')}` : ''}`,
         evidence,
       }
     }
@@ -90,9 +90,9 @@ export const securityGroupProbe: Probe = {
       code: 'SG_NO_RULE',
       category: 'security-group',
       ...asCauseOfTimeout(ctx),
-      summary: `${ids.join(', ')} ${ids.length > 1 ? 'have' : 'has'} no ingress for TCP 443 from ${path.sources.map((s) => s.cidr).join(' or ')}${note}`,
+      detail: `${ids.join(', ')} ${ids.length > 1 ? 'have' : 'has'} no ingress for TCP 443 from ${path.sources.map((s) => s.cidr).join(' or ')}${note}`,
       evidence,
       fixes: path.sources.map((s) => buildSecurityGroupRuleFix(groupId, s.cidr, ctx.target.region ?? '')),
     }
   },
-}
+})

@@ -7,21 +7,24 @@
  * Evidence: each source CIDR with how it was found and why.
  * Fix: none when found; a cluster VPC connected to nothing is a routing failure.
  */
-import type { ClusterInfo } from '../../aws/clients.js'
 import type { PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
-import type { Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
-import type { EndpointEnis } from '../cluster/endpoint-enis.js'
-import type { ClusterVpc } from '../cluster/vpc.js'
 import { coveringPeer } from '../routing/peers.js'
-import type { TailscaleState } from '../shared.js'
-import { asCauseOfTimeout, awsCallOptions, awsPathGate, awsSkip, tableOf, type AwsPath, type EndpointSubnet, type SourceNetwork } from './aws-path.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
+import { asCauseOfTimeout, awsPathGate, tableOf, type AwsPath, type EndpointSubnet, type SourceNetwork } from './aws-path.js'
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'network.source-cidr': AwsPath
+  }
+}
 
 const EC2_HOSTNAME = /^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(\b|\.|$)/
 
 /** The VPN router's private IP from an EC2 default host name (ip-10-1-2-3), when Tailscale shows one. */
-function routerIpFromTailscale(ctx: ProbeContext, endpointIps: string[]): string | undefined {
-  const peers = ctx.get<TailscaleState>('routing.tailscale')?.status?.peers ?? []
+function routerIpFromTailscale(ctx: ProbeContext<never, 'routing.tailscale'>, endpointIps: string[]): string | undefined {
+  const peers = ctx.get('routing.tailscale')?.status?.peers ?? []
   for (const ip of endpointIps) {
     const peer = coveringPeer(peers, ip)?.peer
     const m = peer ? EC2_HOSTNAME.exec(peer.hostName) : null
@@ -30,7 +33,7 @@ function routerIpFromTailscale(ctx: ProbeContext, endpointIps: string[]): string
   return undefined
 }
 
-async function findRouter(ctx: ProbeContext, endpointIps: string[]): Promise<AwsPath['router'] | { error: string }> {
+async function findRouter(ctx: ProbeContext<never, 'routing.tailscale'>, endpointIps: string[]): Promise<AwsPath['router'] | { error: string }> {
   const call = awsCallOptions(ctx)
   const t = ctx.target
   const fromTailscale = !t.vpnInstance && !t.vpnIp ? routerIpFromTailscale(ctx, endpointIps) : undefined
@@ -74,7 +77,7 @@ function inferSources(clusterVpcId: string, clusterCidrs: string[], peerings: Pe
   return sources
 }
 
-export const sourceCidrProbe: Probe<AwsPath> = {
+export const sourceCidrProbe = defineProbe({
   id: 'network.source-cidr',
   layer: 'network',
   title: 'Where VPN traffic enters the cluster VPC from',
@@ -83,11 +86,11 @@ export const sourceCidrProbe: Probe<AwsPath> = {
   timeoutMs: 20_000,
   async run(ctx) {
     const gate = awsPathGate(ctx)
-    if (gate !== true) return { status: 'skip', summary: gate }
-    const cluster = ctx.get<ClusterInfo>('cluster.describe') as ClusterInfo
-    if (!cluster.vpcId) return { status: 'skip', summary: 'DescribeCluster named no VPC' }
+    if (gate !== true) return { status: 'skip', detail: gate }
+    const cluster = ctx.need('cluster.describe')
+    if (!cluster.vpcId) return { status: 'skip', detail: 'DescribeCluster named no VPC' }
     const call = awsCallOptions(ctx)
-    const enis = ctx.get<EndpointEnis>('cluster.endpoint-enis')?.enis ?? []
+    const enis = ctx.get('cluster.endpoint-enis')?.enis ?? []
     const endpointIps = enis.flatMap((e) => e.privateIps)
     const [tables, peerings, router] = await Promise.all([
       ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
@@ -95,7 +98,7 @@ export const sourceCidrProbe: Probe<AwsPath> = {
       findRouter(ctx, endpointIps),
     ])
     if (!tables.ok) return awsSkip(tables)
-    const clusterCidrs = ctx.get<ClusterVpc>('cluster.vpc')?.cidrs ?? []
+    const clusterCidrs = ctx.get('cluster.vpc')?.cidrs ?? []
     const subnetIps = new Map<string, string[]>()
     for (const eni of enis) subnetIps.set(eni.subnetId, [...(subnetIps.get(eni.subnetId) ?? []), ...eni.privateIps])
     const subnetIds = subnetIps.size ? [...subnetIps.keys()] : cluster.subnetIds
@@ -133,16 +136,16 @@ export const sourceCidrProbe: Probe<AwsPath> = {
         ...asCauseOfTimeout(ctx),
         confirmed: false,
         alternatives: [{ category: 'security-group', summary: 'the VPN ends inside the cluster VPC (AWS Client VPN): give its CIDR with --source-cidr' }],
-        summary: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
+        detail: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
         evidence,
         data,
       }
     }
     return {
       status: 'pass',
-      summary: sources.map((s) => `${s.cidr}: ${s.why}`).join('; '),
+      detail: sources.map((s) => `${s.cidr}: ${s.why}`).join('; '),
       evidence,
       data,
     }
   },
-}
+})

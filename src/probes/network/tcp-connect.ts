@@ -4,20 +4,26 @@
  * Evidence: per IP connected / refused / timeout / unreachable, the local address, the time.
  * Fix: until AWS is read, the most likely cause with its alternatives and what would settle it.
  */
-import type { Alternative, Category, FailureCode, Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type Alternative, type Category, type FailureCode, type ProbeContext } from '../../engine/types.js'
 import { buildSettleWithAwsFix, TIMEOUT_ALTERNATIVES } from '../../fixes/network.js'
 import { classifyAddress } from '../../platform/cidr.js'
 import type { ConnectResult } from '../../platform/env.js'
 import { showIp } from '../dns/system.js'
-import { listIps, type ResolvedEndpoint, type RouteVerdict } from '../shared.js'
+import { listIps } from '../shared.js'
 
 export interface TcpResult extends ConnectResult {
   ip: string
 }
 
-function judge(ctx: ProbeContext, failed: TcpResult[], all: TcpResult[]): { category: Category; confirmed: boolean; alternatives: Alternative[]; why: string } {
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'network.tcp-connect': TcpResult[]
+  }
+}
+
+function judge(ctx: ProbeContext<never, 'routing.local-route'>, failed: TcpResult[], all: TcpResult[]): { category: Category; confirmed: boolean; alternatives: Alternative[]; why: string } {
   const codes = new Set(failed.map((f) => f.code))
-  const routes = ctx.get<RouteVerdict[]>('routing.local-route') ?? []
+  const routes = ctx.get('routing.local-route') ?? []
   const viaVpn = failed.every((f) => routes.find((r) => r.ip === f.ip)?.kind === 'vpn')
   if (codes.has('TCP_UNREACHABLE')) {
     return { category: 'routing', confirmed: true, alternatives: [], why: 'the network says the host is unreachable' }
@@ -57,14 +63,14 @@ function judge(ctx: ProbeContext, failed: TcpResult[], all: TcpResult[]): { cate
   }
 }
 
-export const tcpConnectProbe: Probe<TcpResult[]> = {
+export const tcpConnectProbe = defineProbe({
   id: 'network.tcp-connect',
   layer: 'network',
   title: 'TCP connection to each endpoint IP',
   needs: ['dns.system'],
   uses: ['routing.local-route', 'routing.vpn-peer'],
   async run(ctx) {
-    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const resolved = ctx.need('dns.system')
     const results: TcpResult[] = await Promise.all(
       resolved.ips.map(async (ip) => ({ ip, ...(await ctx.env.net.connect(ip, resolved.port, { timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal })) })),
     )
@@ -83,7 +89,7 @@ export const tcpConnectProbe: Probe<TcpResult[]> = {
     if (failed.length === 0) {
       return {
         status: 'pass',
-        summary: `connected to ${results.map((r) => `${r.ip}:${resolved.port} in ${r.ms} ms`).join(', ')}`,
+        detail: `connected to ${results.map((r) => `${r.ip}:${resolved.port} in ${r.ms} ms`).join(', ')}`,
         evidence,
         data: results,
       }
@@ -108,10 +114,10 @@ export const tcpConnectProbe: Probe<TcpResult[]> = {
       category: verdict.category,
       confirmed: verdict.confirmed,
       alternatives: verdict.alternatives,
-      summary,
+      detail: summary,
       evidence,
       data: results,
       fixes: failed.some((f) => f.code === 'TCP_TIMEOUT') ? [buildSettleWithAwsFix(ctx.target.cluster, ctx.target.region)] : [],
     }
   },
-}
+})

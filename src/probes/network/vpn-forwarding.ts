@@ -5,13 +5,12 @@
  * Evidence: which AWS checks passed.
  * Fix: the router commands (SNAT on, ip_forward=1, the source/dest check query).
  */
-import type { Probe, ProbeId } from '../../engine/types.js'
+import { defineProbe, type ProbeId } from '../../engine/types.js'
 import { buildRouterForwardingFixes } from '../../fixes/aws-network.js'
-import type { AwsPath } from './aws-path.js'
 
 const AWS_LINKS: ProbeId[] = ['network.vpn-router', 'network.vpn-route', 'network.peering', 'network.nacl', 'network.security-group', 'network.route-tables']
 
-export const vpnForwardingProbe: Probe = {
+export const vpnForwardingProbe = defineProbe({
   id: 'network.vpn-forwarding',
   layer: 'network',
   title: 'What is left: the VPN router forwarding',
@@ -19,10 +18,10 @@ export const vpnForwardingProbe: Probe = {
   uses: AWS_LINKS,
   applies: (_target, options) => (options.mode === 'audit' ? 'the audit reads AWS only; the router\'s kernel is checked from a workstation' : true),
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const results = AWS_LINKS.map((id) => ctx.result(id)).filter((r) => r !== undefined)
     const failed = results.filter((r) => r.status === 'fail')
-    if (failed.length > 0) return { status: 'skip', summary: `${failed[0]?.id} already explains the dropped connection` }
+    if (failed.length > 0) return { status: 'skip', detail: `${failed[0]?.id} already explains the dropped connection` }
     const unread = results.filter((r) => r.status === 'skip' && r.code === 'AWS_ACCESS_DENIED')
     const evidence = { checked: results.map((r) => ({ id: r.id, status: r.status })) }
     const router = path.router ? { id: path.router.id, ip: path.router.privateIp } : undefined
@@ -37,9 +36,9 @@ export const vpnForwardingProbe: Probe = {
         { category: 'routing', summary: 'IP forwarding is off in the router\'s kernel' },
         ...(router?.id ? [] : [{ category: 'routing' as const, summary: 'source/dest check is on for the router instance (not checked: name it with --vpn-instance)' }]),
       ],
-      summary: `the AWS side is in order (${results.filter((r) => r.status === 'pass').map((r) => r.id.split('.')[1]).join(', ')})${unread.length ? `, except what could not be read (${unread.map((r) => r.id).join(', ')})` : ''}: the VPN router does not forward or does not source-NAT`,
+      detail: `the AWS side is in order (${results.filter((r) => r.status === 'pass').map((r) => r.id.split('.')[1]).join(', ')})${unread.length ? `, except what could not be read (${unread.map((r) => r.id).join(', ')})` : ''}: the VPN router does not forward or does not source-NAT`,
       evidence,
       fixes: buildRouterForwardingFixes(path.sources, router, ctx.target.region ?? ''),
     }
   },
-}
+})

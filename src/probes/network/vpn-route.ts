@@ -5,27 +5,28 @@
  * Evidence: per table the route that matches the endpoint IPs.
  * Fix: create-route / replace-route on the VPN side; aws_route.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, awsCallOptions, awsSkip, deadPeeringTarget, tableOf, type AwsPath } from './aws-path.js'
+import { awsCallOptions, awsSkip } from '../aws-call.js'
+import { asCauseOfTimeout, deadPeeringTarget, tableOf } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
-export const vpnRouteProbe: Probe = {
+export const vpnRouteProbe = defineProbe({
   id: 'network.vpn-route',
   layer: 'network',
   title: 'VPN VPC routes to the cluster',
   needs: ['network.source-cidr'],
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const region = ctx.target.region ?? ''
     const remote = path.sources.find((s) => s.remoteVpcId && (!path.router?.vpcId || s.remoteVpcId === path.router.vpcId))
-    if (!remote?.remoteVpcId) return { status: 'skip', summary: 'the source is not a peered VPC in this account and region: its route tables are not readable here' }
+    if (!remote?.remoteVpcId) return { status: 'skip', detail: 'the source is not a peered VPC in this account and region: its route tables are not readable here' }
     const tables = await ctx.env.aws.describeRouteTables({ vpcId: remote.remoteVpcId }, awsCallOptions(ctx))
     if (!tables.ok) return awsSkip(tables)
     // What must be reachable: the endpoint ENIs when known, else the whole cluster VPC.
     const targets = path.endpointSubnets.flatMap((s) => s.ips)
     const destinations = targets.length ? targets : path.clusterCidrs
-    if (destinations.length === 0) return { status: 'skip', summary: 'neither the endpoint IPs nor the cluster VPC CIDR are known' }
+    if (destinations.length === 0) return { status: 'skip', detail: 'neither the endpoint IPs nor the cluster VPC CIDR are known' }
     const routerTable = path.router?.subnetId ? tableOf(tables.value, path.router.subnetId) : undefined
     const candidates = routerTable ? [routerTable] : tables.value.filter((t) => t.main || t.subnetIds.length > 0)
     const judged = candidates.map((table) => ({ table, results: destinations.map((d) => ({ d, j: judgeRoute(table, d, remote.connectionId, deadPeeringTarget(path)) })) }))
@@ -40,7 +41,7 @@ export const vpnRouteProbe: Probe = {
     }
     const good = judged.filter((t) => t.results.every((r) => r.j.ok))
     if (good.length > 0) {
-      return { status: 'pass', summary: `${good.map((t) => t.table.id).join(', ')} route${good.length === 1 ? 's' : ''} ${destinations.join(', ')} through ${remote.connectionId}`, evidence }
+      return { status: 'pass', detail: `${good.map((t) => t.table.id).join(', ')} route${good.length === 1 ? 's' : ''} ${destinations.join(', ')} through ${remote.connectionId}`, evidence }
     }
     const worst = judged[0]
     const bad = worst?.results.find((r) => !r.j.ok)
@@ -54,11 +55,11 @@ export const vpnRouteProbe: Probe = {
       category: 'routing',
       ...asCauseOfTimeout(ctx),
       ...(routerTable ? {} : { confirmed: false }),
-      summary: `on the VPN side, ${worst?.table.id} of ${remote.remoteVpcId} ${blackhole ? 'sends the cluster into a blackhole' : `has no route to ${bad?.d} through ${remote.connectionId}`}: packets never leave the VPN VPC`,
+      detail: `on the VPN side, ${worst?.table.id} of ${remote.remoteVpcId} ${blackhole ? 'sends the cluster into a blackhole' : `has no route to ${bad?.d} through ${remote.connectionId}`}: packets never leave the VPN VPC`,
       evidence,
       fixes: worst && remote.connectionId
         ? [buildRouteFix({ routeTableId: worst.table.id, destination, connectionId: remote.connectionId, region, replace, side: `the VPN VPC ${remote.remoteVpcId}` })]
         : [],
     }
   },
-}
+})

@@ -4,23 +4,23 @@
  * Evidence: instance id, private IP, how it was found, SourceDestCheck.
  * Fix: modify-instance-attribute --no-source-dest-check, and source_dest_check = false.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildSourceDestCheckFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout, type AwsPath } from './aws-path.js'
+import { asCauseOfTimeout } from './aws-path.js'
 
-export const vpnRouterProbe: Probe = {
+export const vpnRouterProbe = defineProbe({
   id: 'network.vpn-router',
   layer: 'network',
   title: 'VPN router instance forwards (source/dest check off)',
   needs: ['network.source-cidr'],
   async run(ctx) {
-    const path = ctx.get<AwsPath>('network.source-cidr') as AwsPath
+    const path = ctx.need('network.source-cidr')
     const router = path.router
     if (!router) {
       const given = ctx.target.vpnInstance ?? ctx.target.vpnIp
       return {
         status: 'skip',
-        summary: given ? `the VPN router ${given} was not found in ${ctx.target.region}` : 'no VPN router named: pass --vpn-instance or --vpn-ip to check it',
+        detail: given ? `the VPN router ${given} was not found in ${ctx.target.region}` : 'no VPN router named: pass --vpn-instance or --vpn-ip to check it',
       }
     }
     const evidence = { instanceId: router.id, privateIp: router.privateIp ?? null, found: router.how, sourceDestCheck: router.sourceDestCheck ?? null, state: router.state ?? null }
@@ -34,11 +34,11 @@ export const vpnRouterProbe: Probe = {
         ...asCauseOfTimeout(ctx),
         confirmed: false,
         alternatives: [{ category: 'routing', summary: 'the router source-NATs (the Tailscale default), so the check never sees a forwarded address and something else drops the traffic' }],
-        summary: `the VPN router ${router.id} (${router.privateIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`,
+        detail: `the VPN router ${router.id} (${router.privateIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`,
         evidence,
         fixes: [buildSourceDestCheckFix(router.id, ctx.target.region ?? '')],
       }
     }
-    return { status: 'pass', summary: `${router.id} (${router.privateIp}, found by ${router.how}) has source/dest check off`, evidence }
+    return { status: 'pass', detail: `${router.id} (${router.privateIp}, found by ${router.how}) has source/dest check off`, evidence }
   },
-}
+})

@@ -5,7 +5,7 @@
  * Fix: from the Tailscale state when present: start Tailscale, accept routes, advertise the
  * CIDR, bring the offline router back; else connect the VPN; a LAN overlap gets a host route.
  */
-import type { Fix, Probe, ProbeContext } from '../../engine/types.js'
+import { defineProbe, type Fix, type ProbeContext } from '../../engine/types.js'
 import {
   buildAcceptRoutesFix,
   buildAdvertiseRouteFix,
@@ -19,8 +19,22 @@ import type { RouteLookup } from '../../platform/parsers/route.js'
 import { parseDarwinRouteGet } from '../../platform/parsers/route-darwin.js'
 import { parseLinuxRouteGet } from '../../platform/parsers/route-linux.js'
 import { parseWindowsFindNetRoute, windowsFindNetRouteArgs } from '../../platform/parsers/route-windows.js'
-import { listIps, type ResolvedEndpoint, type RouteVerdict, type TailscaleState } from '../shared.js'
+import { listIps } from '../shared.js'
 import { coveringPeer } from './peers.js'
+
+/** What routing.local-route hands on, per IP. */
+export interface RouteVerdict {
+  ip: string
+  lookup: RouteLookup
+  kind: 'vpn' | 'default' | 'lan' | 'local' | 'unreachable' | 'unknown'
+}
+
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'routing.local-route': RouteVerdict[]
+  }
+}
 
 const VPN_INTERFACE = /^(utun\d*|tailscale\d*|tun\d*|tap\d*|wg\d*|ppp\d*|ipsec\d*|gpd\d*|zt[0-9a-z]*|nordlynx|cscotun\d*|vpn.*)$/i
 const VPN_ALIAS_WINDOWS = /tailscale|wireguard|openvpn|vpn|wintun|tap-windows|anyconnect|globalprotect/i
@@ -58,11 +72,11 @@ export function classifyRoute(ip: string, lookup: RouteLookup, platform: string)
 }
 
 /** The most useful next step for IPs that miss the VPN, given what Tailscale says. */
-function chooseFix(ctx: ProbeContext, bad: RouteVerdict[]): Fix {
+function chooseFix(ctx: ProbeContext<never, 'routing.tailscale' | 'cluster.vpc'>, bad: RouteVerdict[]): Fix {
   const ips = bad.map((b) => b.ip)
   const first = bad[0] as RouteVerdict
-  const tailscale = ctx.get<TailscaleState>('routing.tailscale')
-  const vpcCidr = ctx.get<{ cidrs: string[] }>('cluster.vpc')?.cidrs[0]
+  const tailscale = ctx.get('routing.tailscale')
+  const vpcCidr = ctx.get('cluster.vpc')?.cidrs[0]
   if (first.kind === 'lan') {
     return buildOverlapFix(first.ip, first.lookup.interface ?? 'a local interface', first.lookup.matched, ctx.env.platform === 'linux' && tailscale?.status ? 'tailscale0' : undefined)
   }
@@ -79,14 +93,14 @@ function chooseFix(ctx: ProbeContext, bad: RouteVerdict[]): Fix {
   return buildConnectVpnFix(ips, first.lookup.interface)
 }
 
-export const localRouteProbe: Probe<RouteVerdict[]> = {
+export const localRouteProbe = defineProbe({
   id: 'routing.local-route',
   layer: 'routing',
   title: 'Route from this workstation to each endpoint IP',
   needs: ['dns.system'],
-  uses: ['routing.tailscale'],
+  uses: ['routing.tailscale', 'cluster.vpc'],
   async run(ctx) {
-    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const resolved = ctx.need('dns.system')
     const verdicts: RouteVerdict[] = await Promise.all(
       resolved.ips.map(async (ip) => {
         const lookup = await lookupRoute(ctx, ip)
@@ -113,7 +127,7 @@ export const localRouteProbe: Probe<RouteVerdict[]> = {
         ? `${v.ip}: no route (${v.lookup.error ?? v.lookup.type ?? 'unreachable'})`
         : `${v.ip} via ${v.lookup.interface ?? '?'}${v.lookup.gateway ? ` (gateway ${v.lookup.gateway})` : ''}`
     if (bad.length === 0) {
-      return { status: 'pass', summary: verdicts.map(describe).join('; '), evidence, data: verdicts }
+      return { status: 'pass', detail: verdicts.map(describe).join('; '), evidence, data: verdicts }
     }
     const unreachable = bad.every((b) => b.kind === 'unreachable')
     const partial = bad.length < verdicts.length ? ` (${bad.length} of ${verdicts.length} endpoint IPs)` : ''
@@ -124,10 +138,10 @@ export const localRouteProbe: Probe<RouteVerdict[]> = {
       status: 'fail',
       code: unreachable ? 'ROUTE_UNREACHABLE' : 'ROUTE_NOT_VPN',
       category: 'routing',
-      summary,
+      detail: summary,
       evidence,
       data: verdicts,
       fixes: [chooseFix(ctx, bad)],
     }
   },
-}
+})

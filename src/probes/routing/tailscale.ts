@@ -5,18 +5,32 @@
  * Fix: none here; routing.local-route and routing.vpn-peer turn this state into the fix.
  * Never fails on its own: a stopped Tailscale only matters if the route needed it.
  */
-import type { Probe } from '../../engine/types.js'
-import { parseTailscalePrefs, parseTailscaleStatus } from '../../platform/parsers/tailscale-status.js'
-import type { TailscaleState } from '../shared.js'
+import { defineProbe } from '../../engine/types.js'
+import { parseTailscalePrefs, parseTailscaleStatus, type TailscalePrefs, type TailscaleStatus } from '../../platform/parsers/tailscale-status.js'
 
-export const tailscaleProbe: Probe<TailscaleState> = {
+/** What routing.tailscale hands on: the CLI's path and what it said. */
+export interface TailscaleState {
+  path: string
+  status?: TailscaleStatus
+  prefs?: TailscalePrefs
+  error?: string
+}
+
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'routing.tailscale': TailscaleState
+  }
+}
+
+export const tailscaleProbe = defineProbe({
   id: 'routing.tailscale',
   layer: 'routing',
   title: 'Tailscale client state',
   timeoutMs: 8000,
   async run(ctx) {
     const path = await ctx.env.which('tailscale')
-    if (!path) return { status: 'skip', code: 'TOOL_MISSING', summary: 'tailscale not found: no Tailscale state to read' }
+    if (!path) return { status: 'skip', code: 'TOOL_MISSING', detail: 'tailscale not found: no Tailscale state to read' }
     const [statusRun, prefsRun] = await Promise.all([
       ctx.env.exec(path, ['status', '--json'], { timeoutMs: 4000, signal: ctx.signal }),
       ctx.env.exec(path, ['debug', 'prefs'], { timeoutMs: 4000, signal: ctx.signal }),
@@ -26,7 +40,7 @@ export const tailscaleProbe: Probe<TailscaleState> = {
       return {
         status: 'warn',
         code: 'VPN_NOT_RUNNING',
-        summary: `tailscale status failed: ${why}`,
+        detail: `tailscale status failed: ${why}`,
         evidence: { path, error: why ?? null },
         data: { path, error: why },
       }
@@ -43,7 +57,7 @@ export const tailscaleProbe: Probe<TailscaleState> = {
       state = { path, status, prefs }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      return { status: 'warn', summary: `could not read tailscale status: ${message}`, evidence: { path }, data: { path, error: message } }
+      return { status: 'warn', detail: `could not read tailscale status: ${message}`, evidence: { path }, data: { path, error: message } }
     }
     const status = state.status!
     const routers = status.peers.filter((p) => p.primaryRoutes.length > 0 || p.allowedIPs.some((cidr) => !p.tailscaleIPs.includes(cidr.split('/')[0] ?? '')))
@@ -63,13 +77,13 @@ export const tailscaleProbe: Probe<TailscaleState> = {
       })),
     }
     if (status.backendState !== 'Running') {
-      return { status: 'warn', code: 'VPN_NOT_RUNNING', summary: `Tailscale is ${status.backendState}, not Running`, evidence, data: state }
+      return { status: 'warn', code: 'VPN_NOT_RUNNING', detail: `Tailscale is ${status.backendState}, not Running`, evidence, data: state }
     }
     return {
       status: 'pass',
-      summary: `Tailscale ${status.version.split('-')[0]} is Running; ${routers.length} subnet router${routers.length === 1 ? '' : 's'} in the tailnet; accept-routes ${acceptRoutes === undefined ? 'unknown' : acceptRoutes ? 'on' : 'off'}`,
+      detail: `Tailscale ${status.version.split('-')[0]} is Running; ${routers.length} subnet router${routers.length === 1 ? '' : 's'} in the tailnet; accept-routes ${acceptRoutes === undefined ? 'unknown' : acceptRoutes ? 'on' : 'off'}`,
       evidence,
       data: state,
     }
   },
-}
+})

@@ -3,28 +3,27 @@
  * Evidence: the covering peer, its route, Online, relay/direct address.
  * Fix: bring the offline subnet router back; advertise the route when nobody carries it.
  */
-import type { Probe } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
 import { buildAdvertiseRouteFix, buildPeerOfflineFix } from '../../fixes/routing.js'
-import type { RouteVerdict, TailscaleState } from '../shared.js'
 import { coveringPeer } from './peers.js'
 
-export const vpnPeerProbe: Probe = {
+export const vpnPeerProbe = defineProbe({
   id: 'routing.vpn-peer',
   layer: 'routing',
   title: 'VPN peer that carries the route',
   needs: ['routing.local-route'],
-  uses: ['routing.tailscale'],
+  uses: ['routing.tailscale', 'cluster.vpc'],
   async run(ctx) {
-    const routes = (ctx.get<RouteVerdict[]>('routing.local-route') ?? []).filter((r) => r.kind === 'vpn')
-    if (routes.length === 0) return { status: 'skip', summary: 'no endpoint IP is routed into a VPN interface' }
-    const tailscale = ctx.get<TailscaleState>('routing.tailscale')
+    const routes = (ctx.get('routing.local-route') ?? []).filter((r) => r.kind === 'vpn')
+    if (routes.length === 0) return { status: 'skip', detail: 'no endpoint IP is routed into a VPN interface' }
+    const tailscale = ctx.get('routing.tailscale')
     const viaTailscale = routes.filter((r) => {
       const iface = r.lookup.interface ?? ''
       return ctx.env.platform === 'linux' ? iface.startsWith('tailscale') : Boolean(tailscale?.status) && /^utun|tailscale/i.test(iface)
     })
     if (viaTailscale.length === 0 || !tailscale?.status) {
       const iface = routes[0]?.lookup.interface ?? 'the VPN interface'
-      return { status: 'skip', summary: `the route goes into ${iface}, not Tailscale: its peer state is not visible to eksdoctor` }
+      return { status: 'skip', detail: `the route goes into ${iface}, not Tailscale: its peer state is not visible to eksdoctor` }
     }
     const rows = viaTailscale.map((r) => ({ ip: r.ip, covering: coveringPeer(tailscale.status!.peers, r.ip) }))
     const evidence = {
@@ -42,9 +41,9 @@ export const vpnPeerProbe: Probe = {
         status: 'fail',
         code: 'ROUTE_NOT_VPN',
         category: 'routing',
-        summary: `${orphan.map((o) => o.ip).join(', ')} ${orphan.length > 1 ? 'go' : 'goes'} into Tailscale but no peer serves a route covering ${orphan.length > 1 ? 'them' : 'it'}`,
+        detail: `${orphan.map((o) => o.ip).join(', ')} ${orphan.length > 1 ? 'go' : 'goes'} into Tailscale but no peer serves a route covering ${orphan.length > 1 ? 'them' : 'it'}`,
         evidence,
-        fixes: [buildAdvertiseRouteFix(orphan.map((o) => o.ip), ctx.get<{ cidrs: string[] }>('cluster.vpc')?.cidrs[0], undefined)],
+        fixes: [buildAdvertiseRouteFix(orphan.map((o) => o.ip), ctx.get('cluster.vpc')?.cidrs[0], undefined)],
       }
     }
     const offline = rows.filter((row) => row.covering && !row.covering.peer.online)
@@ -54,12 +53,12 @@ export const vpnPeerProbe: Probe = {
         status: 'fail',
         code: 'VPN_PEER_OFFLINE',
         category: 'routing',
-        summary: `the subnet router ${peer.peer.hostName} that serves ${peer.cidr} is offline`,
+        detail: `the subnet router ${peer.peer.hostName} that serves ${peer.cidr} is offline`,
         evidence,
         fixes: [buildPeerOfflineFix(peer.peer, peer.cidr)],
       }
     }
     const names = [...new Set(rows.map((row) => `${row.covering!.peer.hostName} (${row.covering!.cidr})`))]
-    return { status: 'pass', summary: `carried by ${names.join(', ')}, online`, evidence }
+    return { status: 'pass', detail: `carried by ${names.join(', ')}, online`, evidence }
   },
-}
+})

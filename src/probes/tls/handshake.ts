@@ -5,14 +5,19 @@
  * Fix: a stale CA in the kubeconfig (the certificate is the cluster's, the CA is not), or an
  * interception (the certificate is not the cluster's at all).
  */
-import type { ClusterInfo } from '../../aws/clients.js'
-import type { Probe, ProbeContext, ProbeOutcome } from '../../engine/types.js'
+import { defineProbe, type ProbeContext, type ProbeOutcome } from '../../engine/types.js'
 import { buildForeignCertificateFix, buildPathMtuFix, buildStaleCaFix } from '../../fixes/tls.js'
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
-import { clusterCaOf, type ResolvedEndpoint } from '../shared.js'
+import { clusterCaOf } from '../shared.js'
 
 interface IpHandshake extends HandshakeResult {
   ip: string
+}
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'tls.handshake': IpHandshake[]
+  }
 }
 
 function describeLeaf(leaf: CertificateInfo | undefined) {
@@ -38,24 +43,24 @@ function issuerCn(leaf: CertificateInfo): string {
   return /CN=([^,]+)/.exec(leaf.issuer)?.[1] ?? leaf.issuer
 }
 
-function judgeUnverified(ctx: ProbeContext, host: string, bad: IpHandshake, caSource: string, evidence: Record<string, unknown>): ProbeOutcome {
+function judgeUnverified(ctx: ProbeContext<never, 'cluster.describe'>, host: string, bad: IpHandshake, caSource: string, evidence: Record<string, unknown>): ProbeOutcome {
   const leaf = bad.chain[0]
   const code = bad.code ?? 'TLS_UNKNOWN_CA'
   const where = `${bad.ip} presents`
   if (code === 'TLS_EXPIRED') {
-    return { status: 'fail', code, category: 'tls', summary: `${where} a certificate outside its validity (${leaf?.validFrom} – ${leaf?.validTo}); check this machine's clock too`, evidence: evidence as never }
+    return { status: 'fail', code, category: 'tls', detail: `${where} a certificate outside its validity (${leaf?.validFrom} – ${leaf?.validTo}); check this machine's clock too`, evidence: evidence as never }
   }
   if (code === 'TLS_HOSTNAME_MISMATCH') {
     return {
       status: 'fail',
       code,
       category: 'tls',
-      summary: `${where} a certificate for ${leaf?.subjectAltName.join(', ') || leaf?.subject}, not for ${host}`,
+      detail: `${where} a certificate for ${leaf?.subjectAltName.join(', ') || leaf?.subject}, not for ${host}`,
       evidence: evidence as never,
       fixes: leaf ? [buildForeignCertificateFix(host, issuerCn(leaf), undefined)] : [],
     }
   }
-  const fromKubeconfig = !ctx.get<ClusterInfo>('cluster.describe')?.caData && ctx.target.sources.endpoint !== '--endpoint'
+  const fromKubeconfig = !ctx.get('cluster.describe')?.caData && ctx.target.sources.endpoint !== '--endpoint'
   if (leaf && looksLikeApiServer(leaf, host) && fromKubeconfig) {
     return {
       status: 'fail',
@@ -63,7 +68,7 @@ function judgeUnverified(ctx: ProbeContext, host: string, bad: IpHandshake, caSo
       category: 'kubeconfig',
       confirmed: false,
       alternatives: [{ category: 'tls', summary: 'another Kubernetes API server answers at this address' }],
-      summary: `${where} a Kubernetes API server certificate (issuer ${issuerCn(leaf)}) that the CA in ${caSource} did not sign: the kubeconfig CA looks stale`,
+      detail: `${where} a Kubernetes API server certificate (issuer ${issuerCn(leaf)}) that the CA in ${caSource} did not sign: the kubeconfig CA looks stale`,
       evidence: evidence as never,
       fixes: [buildStaleCaFix({ ...ctx.target, caSource })],
     }
@@ -73,24 +78,24 @@ function judgeUnverified(ctx: ProbeContext, host: string, bad: IpHandshake, caSo
     code,
     category: 'tls',
     // Only DescribeCluster's CA is the truth; a user-supplied CA may itself be the wrong one.
-    confirmed: Boolean(ctx.get<ClusterInfo>('cluster.describe')?.caData),
-    alternatives: ctx.get<ClusterInfo>('cluster.describe')?.caData
+    confirmed: Boolean(ctx.get('cluster.describe')?.caData),
+    alternatives: ctx.get('cluster.describe')?.caData
       ? []
       : [{ category: 'kubeconfig', summary: `${caSource} is not this cluster's CA` }],
-    summary: `${where} a certificate issued by "${leaf ? issuerCn(leaf) : 'unknown'}" that the cluster CA (${caSource}) did not sign: this is not the cluster's certificate`,
+    detail: `${where} a certificate issued by "${leaf ? issuerCn(leaf) : 'unknown'}" that the cluster CA (${caSource}) did not sign: this is not the cluster's certificate`,
     evidence: evidence as never,
     fixes: leaf ? [buildForeignCertificateFix(host, issuerCn(leaf), undefined)] : [],
   }
 }
 
-export const handshakeProbe: Probe<IpHandshake[]> = {
+export const handshakeProbe = defineProbe({
   id: 'tls.handshake',
   layer: 'tls',
   title: 'TLS handshake and certificate',
-  needs: ['network.tcp-connect'],
+  needs: ['network.tcp-connect', 'dns.system'],
   uses: ['cluster.describe'],
   async run(ctx) {
-    const resolved = ctx.get<ResolvedEndpoint>('dns.system') as ResolvedEndpoint
+    const resolved = ctx.need('dns.system')
     const ca = clusterCaOf(ctx)
     const results: IpHandshake[] = await Promise.all(
       resolved.ips.map(async (ip) => ({
@@ -124,7 +129,7 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
           category: 'routing',
           confirmed: false,
           alternatives: [{ category: 'tls', summary: 'a middlebox accepts the connection and never completes TLS' }],
-          summary: `TCP to ${broken.ip} connects but the TLS handshake never completes: typical of a path MTU black hole on the VPN (large packets dropped), or a middlebox`,
+          detail: `TCP to ${broken.ip} connects but the TLS handshake never completes: typical of a path MTU black hole on the VPN (large packets dropped), or a middlebox`,
           evidence,
           data: results,
           fixes: [buildPathMtuFix(broken.ip)],
@@ -137,7 +142,7 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
         code: broken.code ?? 'TLS_HANDSHAKE_FAILED',
         category: atTcp ? 'routing' : 'tls',
         confirmed: !atTcp,
-        summary: `TLS with ${broken.ip} failed: ${broken.message}`,
+        detail: `TLS with ${broken.ip} failed: ${broken.message}`,
         evidence,
         data: results,
       }
@@ -145,7 +150,7 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
     if (!ca) {
       return {
         status: 'warn',
-        summary: `handshake with ${results.map((r) => r.ip).join(', ')} done (${results[0]?.protocol}), but there is no cluster CA to check the certificate against: pass --ca-file or give AWS access`,
+        detail: `handshake with ${results.map((r) => r.ip).join(', ')} done (${results[0]?.protocol}), but there is no cluster CA to check the certificate against: pass --ca-file or give AWS access`,
         evidence,
         data: results,
       }
@@ -153,14 +158,14 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
     const unverified = results.find((r) => !r.verified)
     if (unverified) return { ...judgeUnverified(ctx, resolved.host, unverified, ca.source, evidence), data: results }
     // The certificate is the cluster's; the kubeconfig may still carry a CA kubectl will reject.
-    const describeCa = ctx.get<ClusterInfo>('cluster.describe')?.caData
+    const describeCa = ctx.get('cluster.describe')?.caData
     const leaf = results[0]?.chain[0]
     if (describeCa && ctx.target.caPem && leaf && !ctx.env.tls.issuedBy(leaf.pem, ctx.target.caPem, results[0]?.chain.slice(1).map((c) => c.pem))) {
       return {
         status: 'fail',
         code: 'TLS_STALE_CA',
         category: 'kubeconfig',
-        summary: `the API server's certificate verifies against the cluster CA from AWS, but not against ${ctx.target.caSource ?? 'the kubeconfig CA'}: kubectl will fail with x509: certificate signed by unknown authority`,
+        detail: `the API server's certificate verifies against the cluster CA from AWS, but not against ${ctx.target.caSource ?? 'the kubeconfig CA'}: kubectl will fail with x509: certificate signed by unknown authority`,
         evidence,
         data: results,
         fixes: [buildStaleCaFix({ ...ctx.target, caSource: ctx.target.caSource })],
@@ -169,9 +174,9 @@ export const handshakeProbe: Probe<IpHandshake[]> = {
     const l = results[0]?.chain[0]
     return {
       status: 'pass',
-      summary: `${results[0]?.protocol ?? 'TLS'} certificate for ${resolved.host} verified against ${ca.source}${l ? `, valid until ${l.validTo.slice(0, 10)}` : ''}`,
+      detail: `${results[0]?.protocol ?? 'TLS'} certificate for ${resolved.host} verified against ${ca.source}${l ? `, valid until ${l.validTo.slice(0, 10)}` : ''}`,
       evidence,
       data: results,
     }
   },
-}
+})

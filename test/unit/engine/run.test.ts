@@ -1,21 +1,29 @@
 import { describe, expect, it } from 'vitest'
 import { runProbes, selectProbes } from '../../../src/engine/run.js'
-import { LAYERS, type CheckResult, type Probe, type ProbeContext, type ProbeId, type ProbeOutcome } from '../../../src/engine/types.js'
+import { LAYERS, type AnyProbe, type CheckResult, type ProbeContext, type ProbeId, type ProbeOutcome } from '../../../src/engine/types.js'
 import { PROBES } from '../../../src/probes/index.js'
 import { DEFAULT_OPTIONS, fakeEnv, makeTarget, script } from '../../helpers/fake-env.js'
 
-/** A probe for the scheduler: its layer is the first part of its id. */
-function probe(id: ProbeId, run: (ctx: ProbeContext) => Promise<ProbeOutcome>, extra: Partial<Probe> = {}): Probe {
-  return { id, layer: id.split('.')[0] as Probe['layer'], title: `title of ${id}`, run, ...extra }
+// The data the scheduler tests' own probes publish.
+declare module '../../../src/engine/types.js' {
+  interface ProbeData {
+    'env.a': { x: number }
+    'env.slow': { marker: string }
+  }
 }
 
-const pass = (summary = 'fine') => async (): Promise<ProbeOutcome> => ({ status: 'pass', summary })
-const fail = (summary = 'broken') => async (): Promise<ProbeOutcome> => ({ status: 'fail', summary, code: 'TCP_TIMEOUT' })
+/** A probe for the scheduler: its layer is the first part of its id. */
+function probe(id: ProbeId, run: (ctx: ProbeContext<ProbeId, ProbeId>) => Promise<ProbeOutcome>, extra: Partial<AnyProbe> = {}): AnyProbe {
+  return { id, layer: id.split('.')[0] as AnyProbe['layer'], title: `title of ${id}`, run, ...extra }
+}
+
+const pass = (detail = 'fine') => async (): Promise<ProbeOutcome> => ({ status: 'pass', detail })
+const fail = (detail = 'broken') => async (): Promise<ProbeOutcome> => ({ status: 'fail', detail, code: 'TCP_TIMEOUT' })
 
 /** Resolves after ms; the timer is unref'd so a stuck test cannot keep the process alive. */
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
 
-async function run(probes: Probe[], o: { totalTimeoutMs?: number; concurrency?: number; finished?: CheckResult[] } = {}) {
+async function run(probes: AnyProbe[], o: { totalTimeoutMs?: number; concurrency?: number; finished?: CheckResult[] } = {}) {
   const env = fakeEnv()
   const results = await runProbes(probes, {
     env,
@@ -52,7 +60,7 @@ describe('runProbes', () => {
 
   it('roots a skip chain at the probe that skipped on its own', async () => {
     const results = await run([
-      probe('cluster.a', async () => ({ status: 'skip', summary: 'no AWS credentials' })),
+      probe('cluster.a', async () => ({ status: 'skip', detail: 'no AWS credentials' })),
       probe('dns.b', pass(), { needs: ['cluster.a'] }),
       probe('tls.c', pass(), { needs: ['dns.b'] }),
     ])
@@ -67,8 +75,8 @@ describe('runProbes', () => {
 
   it('runs a probe whose need warned', async () => {
     const results = await run([
-      probe('env.a', async () => ({ status: 'warn', summary: 'meh', data: { x: 41 } })),
-      probe('dns.b', async (ctx) => ({ status: 'pass', summary: `saw ${ctx.get<{ x: number }>('env.a')?.x}` }), { needs: ['env.a'] }),
+      probe('env.a', async () => ({ status: 'warn', detail: 'meh', data: { x: 41 } })),
+      probe('dns.b', async (ctx) => ({ status: 'pass', detail: `saw ${ctx.get('env.a')?.x}` }), { needs: ['env.a'] }),
     ])
     expect(byId(results, 'dns.b')).toMatchObject({ status: 'pass', detail: 'saw 41' })
   })
@@ -77,13 +85,13 @@ describe('runProbes', () => {
     const results = await run([
       probe('env.slow', async () => {
         await sleep(40)
-        return { status: 'fail', summary: 'slow and failed', data: { marker: 'from-slow' } }
+        return { status: 'fail', detail: 'slow and failed', data: { marker: 'from-slow' } }
       }),
       probe(
         'dns.user',
         async (ctx) => ({
           status: 'pass',
-          summary: `slow was ${ctx.result('env.slow')?.status ?? 'not finished'}, data ${ctx.get<{ marker: string }>('env.slow')?.marker ?? 'none'}`,
+          detail: `slow was ${ctx.result('env.slow')?.status ?? 'not finished'}, data ${ctx.get('env.slow')?.marker ?? 'none'}`,
         }),
         { uses: ['env.slow'] },
       ),
@@ -101,15 +109,40 @@ describe('runProbes', () => {
       // The first probe can only pass if the second starts while the first is still running.
       probe('env.first', async () => {
         const seen = await Promise.race([secondStarted, sleep(1500).then(() => 'never' as const)])
-        return seen === 'started' ? { status: 'pass', summary: 'saw second start' } : { status: 'fail', summary: 'second never started' }
+        return seen === 'started' ? { status: 'pass', detail: 'saw second start' } : { status: 'fail', detail: 'second never started' }
       }),
       probe('dns.second', async () => {
         markStarted()
-        return { status: 'pass', summary: 'second ran' }
+        return { status: 'pass', detail: 'second ran' }
       }),
     ])
     expect(byId(results, 'env.first')).toMatchObject({ status: 'pass', detail: 'saw second start' })
     expect(byId(results, 'dns.second').status).toBe('pass')
+  })
+
+  it('fails a probe that reads data it did not declare with PROBE_CRASHED naming both ids, and still serves declared reads', async () => {
+    const results = await run([
+      probe('env.a', async () => ({ status: 'pass', detail: 'has data', data: { x: 7 } })),
+      probe('env.slow', async () => ({ status: 'pass', detail: 'has data too', data: { marker: 'm' } })),
+      // Casts stand in for a probe whose declarations drifted from what its code reads.
+      probe('dns.reader', async (ctx) => ({ status: 'pass', detail: `read ${ctx.get('env.a')?.x} then ${ctx.get('env.slow' as 'env.a')?.x}` }), { uses: ['env.a'] }),
+      probe('dns.needer', async (ctx) => ({ status: 'pass', detail: `needed ${ctx.need('env.a').x}` }), { uses: ['env.a'] }),
+      probe('dns.declared', async (ctx) => ({ status: 'pass', detail: `needed ${ctx.need('env.a').x}, used ${ctx.get('env.slow')?.marker}` }), { needs: ['env.a'], uses: ['env.slow'] }),
+    ])
+    expect(byId(results, 'dns.reader')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
+    expect(byId(results, 'dns.reader').detail).toContain('dns.reader read env.slow, which it does not declare in needs or uses')
+    expect(byId(results, 'dns.needer')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
+    expect(byId(results, 'dns.needer').detail).toContain('dns.needer needs the data of env.a, which it only uses')
+    expect(byId(results, 'dns.declared')).toMatchObject({ status: 'pass', detail: 'needed 7, used m' })
+  })
+
+  it('fails a probe whose prerequisite passed without publishing the data it needs', async () => {
+    const results = await run([
+      probe('env.a', pass('no data')),
+      probe('dns.b', async (ctx) => ({ status: 'pass', detail: `x is ${ctx.need('env.a').x}` }), { needs: ['env.a'] }),
+    ])
+    expect(byId(results, 'dns.b')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
+    expect(byId(results, 'dns.b').detail).toContain('dns.b needs the data of env.a, which published none')
   })
 
   it('turns a throwing probe into a PROBE_CRASHED fail and skips its dependents', async () => {
@@ -139,7 +172,7 @@ describe('runProbes', () => {
               signalAborted = true
             })
             // Would answer far too late; the engine must not wait for it.
-            sleep(3000).then(() => resolve({ status: 'pass', summary: 'too late' }))
+            sleep(3000).then(() => resolve({ status: 'pass', detail: 'too late' }))
           }),
         { timeoutMs: 60 },
       ),
@@ -157,7 +190,7 @@ describe('runProbes', () => {
     const started = performance.now()
     const results = await run(
       [
-        probe('network.hang', () => new Promise<ProbeOutcome>((resolve) => void sleep(3000).then(() => resolve({ status: 'pass', summary: 'late' }))), {
+        probe('network.hang', () => new Promise<ProbeOutcome>((resolve) => void sleep(3000).then(() => resolve({ status: 'pass', detail: 'late' }))), {
           timeoutMs: 10_000,
         }),
         probe('tls.next', pass(), { needs: ['network.hang'] }),
@@ -178,7 +211,7 @@ describe('runProbes', () => {
       peak = Math.max(peak, active)
       await sleep(15)
       active--
-      return { status: 'pass', summary: 'done' }
+      return { status: 'pass', detail: 'done' }
     }
     const ids: ProbeId[] = ['env.p1', 'env.p2', 'env.p3', 'env.p4', 'env.p5']
     const results = await run(
@@ -195,11 +228,11 @@ describe('runProbes', () => {
       [
         probe('env.late', async () => {
           await sleep(60)
-          return { status: 'pass', summary: 'late' }
+          return { status: 'pass', detail: 'late' }
         }),
         probe('dns.middle', async () => {
           await sleep(20)
-          return { status: 'pass', summary: 'middle' }
+          return { status: 'pass', detail: 'middle' }
         }),
         probe('tls.early', pass('early')),
       ],
@@ -216,7 +249,7 @@ describe('runProbes', () => {
         'cluster.describe',
         async () => {
           ran = true
-          return { status: 'pass', summary: 'ran' }
+          return { status: 'pass', detail: 'ran' }
         },
         { applies: () => 'no cluster name: checking a bare endpoint' },
       ),
@@ -232,7 +265,7 @@ describe('runProbes', () => {
     const results = await run([
       probe('network.x', async () => ({
         status: 'fail',
-        summary: 'dropped',
+        detail: 'dropped',
         code: 'TCP_TIMEOUT',
         category: 'security-group',
         confirmed: false,
@@ -260,7 +293,7 @@ describe('runProbes over the scripted exec', () => {
   const execProbe = (id: ProbeId, file: string, args: string[]) =>
     probe(id, async (ctx) => {
       const r = await ctx.env.exec(file, args, { timeoutMs: 1000, signal: ctx.signal })
-      return { status: r.exitCode === 0 ? 'pass' : 'fail', summary: r.stdout.trim() }
+      return { status: r.exitCode === 0 ? 'pass' : 'fail', detail: r.stdout.trim() }
     })
 
   it('matches concurrent calls by argv, not by order, and consumes each entry once', async () => {

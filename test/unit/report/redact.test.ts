@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Report } from '../../../src/engine/types.js'
 import { renderJson } from '../../../src/report/json.js'
 import { renderMarkdown } from '../../../src/report/markdown.js'
-import { maskValue, sensitive } from '../../../src/report/sensitive.js'
+import { maskValue, sensitive } from '../../../src/engine/sensitive.js'
 import { renderText } from '../../../src/report/text.js'
 import {
   DNS_ACCOUNT_ID,

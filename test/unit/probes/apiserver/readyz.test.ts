@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { readyzProbe } from '../../../../src/probes/apiserver/readyz.js'
-import type { ResolvedEndpoint } from '../../../../src/probes/shared.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
 import { clusterInfo, fakeEnv, runProbe, type FakeEnvOptions } from '../../../helpers/fake-env.js'
 
 const SEOUL = 'https://0A1B2C3D4E5F60718293A4B5C6D7E8F9.gr7.ap-northeast-2.eks.amazonaws.com'
@@ -41,7 +41,7 @@ describe('apiserver.readyz', () => {
     const url = readyz(endpoint)
     const { outcome, env } = await run({ endpoint, ips, describe: true, answers: Object.fromEntries(ips.map((ip) => [`${url} @${ip}`, { ok: true, status: 200, body: 'ok' }])) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`GET /readyz → ${ips.map((ip) => `200 ok from ${ip}`).join(', ')}`)
+    expect(outcome.detail).toBe(`GET /readyz → ${ips.map((ip) => `200 ok from ${ip}`).join(', ')}`)
     expect(outcome.evidence).toMatchObject({ url, responses: ips.map((ip) => ({ ip, status: 200, body: 'ok', error: null })) })
     // Each IP dialled directly, the cluster CA pinned, bounded.
     expect(env.record.requests).toEqual(ips.map((ip) => expect.objectContaining({ url, ip, caPem: CLUSTER_CA, insecure: false })))
@@ -55,8 +55,8 @@ describe('apiserver.readyz', () => {
     const url = readyz(DUBLIN)
     const { outcome, env } = await run({ endpoint: DUBLIN, ips: ['172.20.3.4'], answers: { [`${url} @172.20.3.4`]: { ok: true, status, body } } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain(`${status} from 172.20.3.4`)
-    expect(outcome.summary).toContain('anonymous requests are not allowed')
+    expect(outcome.detail).toContain(`${status} from 172.20.3.4`)
+    expect(outcome.detail).toContain('anonymous requests are not allowed')
     // Without a CA the tls check already judged the certificate.
     expect(env.record.requests[0]).toMatchObject({ insecure: true })
   })
@@ -68,7 +68,7 @@ describe('apiserver.readyz', () => {
     const url = readyz(endpoint)
     const { outcome } = await run({ endpoint, ips: [ip], describe: true, answers: { [`${url} @${ip}`]: { ok: true, status: 500, body: NOT_READY_BODY(failing) } } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'HTTP_5XX', category: 'cluster' })
-    expect(outcome.summary).toBe(`the API server at ${ip} is reachable but not ready: /readyz → 500 (failing: ${failing})`)
+    expect(outcome.detail).toBe(`the API server at ${ip} is reachable but not ready: /readyz → 500 (failing: ${failing})`)
   })
 
   it('fails (cluster, unconfirmed, MTU as an alternative) when /readyz gets no answer', async () => {
@@ -84,7 +84,7 @@ describe('apiserver.readyz', () => {
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'HTTP_TIMEOUT', category: 'cluster', confirmed: false })
     expect(outcome.alternatives).toEqual([expect.objectContaining({ category: 'routing' })])
-    expect(outcome.summary).toContain('TLS to 10.0.11.17 works but GET /readyz got no answer: Headers Timeout Error')
+    expect(outcome.detail).toContain('TLS to 10.0.11.17 works but GET /readyz got no answer: Headers Timeout Error')
     expect((outcome.evidence?.responses as { error: string | null }[])[1]?.error).toBe('HTTP_TIMEOUT: Headers Timeout Error')
   })
 
@@ -92,7 +92,7 @@ describe('apiserver.readyz', () => {
     const url = readyz(SEOUL)
     const { outcome } = await run({ endpoint: SEOUL, ips: ['10.0.10.239'], answers: { [`${url} @10.0.10.239`]: { ok: true, status: 404, body: '404 page not found' } } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'HTTP_UNEXPECTED', category: 'dns', confirmed: false })
-    expect(outcome.summary).toContain('10.0.10.239 answers 404')
+    expect(outcome.detail).toContain('10.0.10.239 answers 404')
   })
 
   it('keeps a non-default port in the URL', async () => {

@@ -28,7 +28,7 @@ async function run(o: { endpoint: string; use: ProxyUse; answers?: NonNullable<F
 const readyz = (endpoint: string) => `${new URL('/readyz', endpoint)}`
 
 function printed(outcome: ProbeOutcome): string {
-  const view = { summary: outcome.summary, evidence: outcome.evidence, fixes: outcome.fixes }
+  const view = { detail: outcome.detail, evidence: outcome.evidence, fixes: outcome.fixes }
   return JSON.stringify(resolveForOutput(view, createRedactor(view, false), false))
 }
 
@@ -36,7 +36,7 @@ describe('apiserver.via-proxy', () => {
   it('skips when kubectl connects directly', async () => {
     const { outcome, env } = await run({ endpoint: SEOUL, use: { decision: { reason: 'no-proxy-match', bypassedBy: '.eks.amazonaws.com' } } })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('no proxy in its path')
+    expect(outcome.detail).toContain('no proxy in its path')
     expect(env.record.requests).toEqual([])
   })
 
@@ -47,7 +47,7 @@ describe('apiserver.via-proxy', () => {
     const url = readyz(SEOUL)
     const { outcome, env } = await run({ endpoint: SEOUL, describe: true, use: viaEnv(proxy), answers: { [`${url} via ${proxy}`]: { ok: true, status, body: 'ok' } } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`through ${proxy}, GET /readyz → ${status}: the proxy reaches the API server`)
+    expect(outcome.detail).toBe(`through ${proxy}, GET /readyz → ${status}: the proxy reaches the API server`)
     expect(outcome.evidence).toMatchObject({ proxy, source: 'HTTPS_PROXY', status })
     expect(env.record.requests).toEqual([expect.objectContaining({ url, proxy, caPem: CLUSTER_CA, insecure: false })])
     expect(env.record.requests[0]?.ip).toBeUndefined()
@@ -61,7 +61,7 @@ describe('apiserver.via-proxy', () => {
     const url = readyz(endpoint)
     const { outcome } = await run({ endpoint, use: viaEnv(proxy), answers: { [`${url} via ${proxy}`]: { ok: false, code, message } } })
     expect(outcome).toMatchObject({ status: 'fail', code, category: 'proxy' })
-    expect(outcome.summary).toBe(`kubectl's path goes through ${proxy} (HTTPS_PROXY) and fails there: ${message}`)
+    expect(outcome.detail).toBe(`kubectl's path goes through ${proxy} (HTTPS_PROXY) and fails there: ${message}`)
     const fix = outcome.fixes?.[0]
     expect(fix?.category).toBe('proxy')
     expect(fix?.title).toBe(`Send ${host} direct, not through ${proxy}`)
@@ -74,8 +74,8 @@ describe('apiserver.via-proxy', () => {
     const proxy = 'http://proxy.corp.example:3128'
     const { outcome } = await run({ endpoint: SEOUL, use: viaEnv(proxy, 'https_proxy'), answers: { [`${url} via ${proxy}`]: { ok: true, status: 503, body: 'Service Unavailable' } } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'HTTP_5XX', category: 'proxy' })
-    expect(outcome.summary).toContain('(https_proxy)')
-    expect(outcome.summary).toContain('HTTP 503')
+    expect(outcome.detail).toContain('(https_proxy)')
+    expect(outcome.detail).toContain('HTTP 503')
   })
 
   it('points at the kubeconfig when the proxy comes from its proxy-url', async () => {

@@ -46,9 +46,9 @@ describe('cluster.describe', () => {
     const env = fakeEnv({ aws: { describeCluster: { [`${region}/${cluster}`]: info } } })
     const outcome = await runProbe(describeProbe, { env, target: { cluster, region, profile } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain(cluster)
-    expect(outcome.summary).toContain(`Kubernetes ${info.version}`)
-    expect(outcome.summary).toContain(access)
+    expect(outcome.detail).toContain(cluster)
+    expect(outcome.detail).toContain(`Kubernetes ${info.version}`)
+    expect(outcome.detail).toContain(access)
     expect(outcome.data).toEqual(info)
     expect(outcome.evidence).toMatchObject({
       endpoint: info.endpoint,
@@ -73,8 +73,8 @@ describe('cluster.describe', () => {
     })
     const outcome = await runProbe(describeProbe, { env, target: { cluster: typed, region } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'CLUSTER_NOT_FOUND', category: 'cluster' })
-    expect(outcome.summary).toContain(`no cluster "${typed}" in ${region}`)
-    expect(outcome.summary).toContain(`did you mean ${near}`)
+    expect(outcome.detail).toContain(`no cluster "${typed}" in ${region}`)
+    expect(outcome.detail).toContain(`did you mean ${near}`)
     expect(outcome.evidence).toMatchObject({ clustersInRegion: there })
     expect((outcome.evidence?.suggestions as string[])[0]).toBe(near)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`eksdoctor check --cluster ${near} --region ${region}`)
@@ -89,7 +89,7 @@ describe('cluster.describe', () => {
     })
     const outcome = await runProbe(describeProbe, { env, target: { cluster: 'zzz', region: 'sa-east-1' } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'CLUSTER_NOT_FOUND' })
-    expect(outcome.summary).toContain('(2 clusters there)')
+    expect(outcome.detail).toContain('(2 clusters there)')
     expect(outcome.fixes?.[0]?.commands).toEqual(['aws eks list-clusters --region sa-east-1'])
   })
 
@@ -100,8 +100,8 @@ describe('cluster.describe', () => {
     const env = fakeEnv({ aws: { describeCluster: { [`${region}/blue`]: NO_CREDS } } })
     const outcome = await runProbe(describeProbe, { env, target: { cluster: 'blue', region, profile } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'AWS_NO_CREDENTIALS', category: 'credentials', confirmed: true })
-    expect(outcome.summary).toContain('no usable AWS credentials (Could not load credentials from any providers)')
-    expect(outcome.summary).toContain('nothing else says where the endpoint is')
+    expect(outcome.detail).toContain('no usable AWS credentials (Could not load credentials from any providers)')
+    expect(outcome.detail).toContain('nothing else says where the endpoint is')
     expect(outcome.evidence).toMatchObject({ error: 'CredentialsProviderError' })
     expect(outcome.fixes?.[0]?.commands).toContain(`aws sso login --profile ${profile}`)
   })
@@ -110,7 +110,7 @@ describe('cluster.describe', () => {
     const env = fakeEnv({ aws: { describeCluster: { 'ap-northeast-2/blue': NO_CREDS } } })
     const outcome = await runProbe(describeProbe, { env, target: { cluster: 'blue', region: 'ap-northeast-2', endpoint: SEOUL_ENDPOINT } })
     expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_NO_CREDENTIALS' })
-    expect(outcome.summary).toContain('checking the endpoint without AWS')
+    expect(outcome.detail).toContain('checking the endpoint without AWS')
     expect(outcome.data).toBeUndefined()
   })
 
@@ -127,7 +127,7 @@ describe('cluster.describe', () => {
     })
     const outcome = await runProbe(describeProbe, { env, target: { cluster: 'green', region: 'eu-west-1' } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'AWS_ACCESS_DENIED', category: 'credentials' })
-    expect(outcome.summary).toContain('may not call eks:DescribeCluster')
+    expect(outcome.detail).toContain('may not call eks:DescribeCluster')
   })
 
   it.each([
@@ -138,7 +138,7 @@ describe('cluster.describe', () => {
     const env = fakeEnv({ aws: { describeCluster: { [`${region}/${cluster}`]: clusterInfo({ name: cluster, status }) } } })
     const outcome = await runProbe(describeProbe, { env, target: { cluster, region } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'CLUSTER_NOT_ACTIVE', category: 'cluster' })
-    expect(outcome.summary).toBe(`cluster ${cluster} is ${status}, not ACTIVE`)
+    expect(outcome.detail).toBe(`cluster ${cluster} is ${status}, not ACTIVE`)
     expect(outcome.evidence).toMatchObject({ status })
     const commands = outcome.fixes?.flatMap((f) => f.commands) ?? []
     expect(commands).toContain(`aws eks wait cluster-active --name ${cluster} --region ${region}`)
@@ -151,7 +151,7 @@ describe('cluster.describe', () => {
   ])('does not apply to %o', async (target, reason) => {
     const env = fakeEnv()
     const outcome = await runProbe(describeProbe, { env, target })
-    expect(outcome).toEqual({ status: 'skip', summary: reason })
+    expect(outcome).toEqual({ status: 'skip', detail: reason })
     expect(env.record.describeCluster).toEqual([])
   })
 
@@ -166,7 +166,7 @@ describe('cluster.describe', () => {
       layer: 'cluster',
       status: outcome.status,
       title: describeProbe.title,
-      detail: outcome.summary,
+      detail: outcome.detail,
       code: outcome.code,
       category: outcome.category,
       confirmed: outcome.confirmed,

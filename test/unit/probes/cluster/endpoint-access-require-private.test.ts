@@ -14,7 +14,7 @@ describe('cluster.endpoint-access with --require-private (audit)', () => {
       data: { 'cluster.describe': clusterInfo({ name: cluster, endpointPublicAccess: true, publicAccessCidrs: cidrs }) },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'PUBLIC_ENDPOINT_ENABLED', category: 'cluster' })
-    expect(outcome.summary).toContain(`${cluster} also has its public endpoint on (open to ${open})`)
+    expect(outcome.detail).toContain(`${cluster} also has its public endpoint on (open to ${open})`)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(
       `aws eks update-cluster-config --name ${cluster} --region ${region} --resources-vpc-config endpointPrivateAccess=true,endpointPublicAccess=false`,
     )

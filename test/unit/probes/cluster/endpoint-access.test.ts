@@ -13,7 +13,7 @@ describe('cluster.endpoint-access', () => {
       data: { 'cluster.describe': clusterInfo({ name: cluster }) },
     })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain(`${cluster} is private-only`)
+    expect(outcome.detail).toContain(`${cluster} is private-only`)
     expect(outcome.evidence).toEqual({ endpointPrivateAccess: true, endpointPublicAccess: false, publicAccessCidrs: [] })
     expect(outcome.fixes).toBeUndefined()
   })
@@ -28,7 +28,7 @@ describe('cluster.endpoint-access', () => {
       data: { 'cluster.describe': clusterInfo({ name: cluster, endpointPublicAccess: true, publicAccessCidrs: cidrs }) },
     })
     expect(outcome).toMatchObject({ status: 'warn', code: 'PUBLIC_ENDPOINT_ENABLED' })
-    expect(outcome.summary).toContain(`open to ${open}`)
+    expect(outcome.detail).toContain(`open to ${open}`)
     expect(outcome.evidence).toMatchObject({ endpointPublicAccess: true, publicAccessCidrs: cidrs })
     const fix = outcome.fixes?.[0]
     expect(fix?.category).toBe('cluster')
@@ -52,7 +52,7 @@ describe('cluster.endpoint-access', () => {
       data: { 'cluster.describe': clusterInfo({ name: cluster, endpointPrivateAccess: false, endpointPublicAccess: true }) },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'PRIVATE_ENDPOINT_DISABLED', category: 'cluster' })
-    expect(outcome.summary).toContain(`${cluster} has its private endpoint turned off`)
+    expect(outcome.detail).toContain(`${cluster} has its private endpoint turned off`)
     const command = outcome.fixes?.[0]?.commands[0]
     expect(command).toBe(`aws eks update-cluster-config --name ${cluster} --region ${region} --resources-vpc-config endpointPrivateAccess=true`)
     expect(outcome.fixes?.[0]?.terraform).toMatch(/endpoint_private_access\s+=\s+true/)

@@ -18,7 +18,7 @@ const WORLDS = [
       eni({ id: 'eni-77d04653a89bf3fe9', privateIps: ['10.20.1.87'], subnetId: 'subnet-f61b1bffe218eea85', vpcId: 'vpc-ad871a1e0da75dbf5', az: 'eu-west-1a', description: 'Amazon EKS payments-prod', groupIds: ['sg-503615688ede9e995'] }),
       eni({ id: 'eni-7eb95cb28b3147ff2', privateIps: ['10.20.2.143'], subnetId: 'subnet-92aba68e804a2c6a0', vpcId: 'vpc-ad871a1e0da75dbf5', az: 'eu-west-1b', description: 'Amazon EKS payments-prod', groupIds: ['sg-503615688ede9e995'] }),
     ],
-    summary: '10.20.1.87 in subnet-f61b1bffe218eea85 (eu-west-1a); 10.20.2.143 in subnet-92aba68e804a2c6a0 (eu-west-1b)',
+    detail: '10.20.1.87 in subnet-f61b1bffe218eea85 (eu-west-1a); 10.20.2.143 in subnet-92aba68e804a2c6a0 (eu-west-1b)',
   },
   {
     cluster: 'eks-secure-infra-dev',
@@ -28,7 +28,7 @@ const WORLDS = [
     enis: [
       eni({ id: 'eni-e68031d06ec8b913e', privateIps: ['10.0.10.239', '10.0.10.240'], subnetId: 'subnet-5ac46807a02717c34', vpcId: 'vpc-8a451888f6ca8c214', description: 'Amazon EKS eks-secure-infra-dev' }),
     ],
-    summary: '10.0.10.239, 10.0.10.240 in subnet-5ac46807a02717c34',
+    detail: '10.0.10.239, 10.0.10.240 in subnet-5ac46807a02717c34',
   },
 ]
 
@@ -48,7 +48,7 @@ function envWith(answer: AwsResult<EniInfo[]>) {
 }
 
 describe('cluster.endpoint-enis', () => {
-  it.each(WORLDS)('passes with the endpoint IPs of $cluster in $region', async ({ cluster, region, profile, vpcId, enis, summary }) => {
+  it.each(WORLDS)('passes with the endpoint IPs of $cluster in $region', async ({ cluster, region, profile, vpcId, enis, detail }) => {
     const { env, asked } = envWith({ ok: true, value: enis, ms: 80 })
     const outcome = await runProbe(endpointEnisProbe, {
       env,
@@ -56,7 +56,7 @@ describe('cluster.endpoint-enis', () => {
       data: { 'cluster.describe': clusterInfo({ name: cluster, vpcId }) },
     })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(summary)
+    expect(outcome.detail).toBe(detail)
     const data = outcome.data as EndpointEnis
     expect(data.enis).toEqual(enis)
     expect(data.ips).toEqual(enis.flatMap((e) => e.privateIps))
@@ -75,7 +75,7 @@ describe('cluster.endpoint-enis', () => {
       data: { 'cluster.describe': clusterInfo({ name: world!.cluster, vpcId: world!.vpcId }) },
     })
     expect((outcome.data as EndpointEnis).ips).toEqual(['10.20.1.87', '10.20.2.143'])
-    expect(outcome.summary).not.toContain('172.20.3.4')
+    expect(outcome.detail).not.toContain('172.20.3.4')
   })
 
   it.each([
@@ -89,27 +89,27 @@ describe('cluster.endpoint-enis', () => {
       data: { 'cluster.describe': clusterInfo({ name: 'batch-eu', vpcId: 'vpc-0b47c4eu', endpointPrivateAccess: privateAccess, endpointPublicAccess: !privateAccess }) },
     })
     expect(outcome.status).toBe(status)
-    expect(outcome.summary).toBe(`no network interface described "Amazon EKS batch-eu" in vpc-0b47c4eu${tail}`)
+    expect(outcome.detail).toBe(`no network interface described "Amazon EKS batch-eu" in vpc-0b47c4eu${tail}`)
     expect(outcome.data).toEqual({ enis: [], ips: [] })
   })
 
   it.each([
     {
       result: awsError('AWS_ACCESS_DENIED', 'You are not authorized to perform this operation.', { errorName: 'UnauthorizedOperation', action: 'ec2:DescribeNetworkInterfaces' }),
-      summary: 'not allowed to call ec2:DescribeNetworkInterfaces: allow it to settle this link',
+      detail: 'not allowed to call ec2:DescribeNetworkInterfaces: allow it to settle this link',
     },
     {
       result: awsError('AWS_TIMEOUT', 'ec2:DescribeNetworkInterfaces did not answer in time: aborted', { errorName: 'TimeoutError', action: 'ec2:DescribeNetworkInterfaces' }),
-      summary: 'ec2:DescribeNetworkInterfaces failed: ec2:DescribeNetworkInterfaces did not answer in time: aborted',
+      detail: 'ec2:DescribeNetworkInterfaces failed: ec2:DescribeNetworkInterfaces did not answer in time: aborted',
     },
-  ])('skips with the reason when EC2 cannot be read ($result.code)', async ({ result, summary }) => {
+  ])('skips with the reason when EC2 cannot be read ($result.code)', async ({ result, detail }) => {
     const { env } = envWith(result)
     const outcome = await runProbe(endpointEnisProbe, {
       env,
       target: { cluster: 'payments-prod', region: 'eu-west-1' },
       data: { 'cluster.describe': clusterInfo({ name: 'payments-prod', vpcId: 'vpc-ad871a1e0da75dbf5' }) },
     })
-    expect(outcome).toMatchObject({ status: 'skip', code: result.ok ? undefined : result.code, summary })
+    expect(outcome).toMatchObject({ status: 'skip', code: result.ok ? undefined : result.code, detail })
     expect(outcome.data).toBeUndefined()
   })
 })

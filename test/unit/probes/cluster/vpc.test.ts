@@ -49,7 +49,7 @@ describe('cluster.vpc', () => {
   it.each(WORLDS)('passes for $vpcId with DNS on and AmazonProvidedDNS, and hands on the CIDRs', async (w) => {
     const { outcome, asked } = await run(w, ok([vpc(w)]))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpcId} ${w.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`)
+    expect(outcome.detail).toBe(`${w.vpcId} ${w.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`)
     expect(outcome.data).toEqual({ vpcId: w.vpcId, cidrs: w.cidrs })
     expect(outcome.evidence).toEqual({
       vpcId: w.vpcId,
@@ -71,8 +71,8 @@ describe('cluster.vpc', () => {
     expect(check.outcome).toMatchObject({ status: 'warn', category: 'dns' })
     expect(audit.outcome).toMatchObject({ status: 'fail', category: 'dns' })
     for (const { outcome } of [check, audit]) {
-      for (const attr of missing) expect(outcome.summary).toContain(`${attr} is off`)
-      expect(outcome.summary).toContain('inside the VPC the private endpoint name will not resolve')
+      for (const attr of missing) expect(outcome.detail).toContain(`${attr} is off`)
+      expect(outcome.detail).toContain('inside the VPC the private endpoint name will not resolve')
       const fix = outcome.fixes?.[0]
       expect(fix?.category).toBe('dns')
       expect(fix?.commands).toEqual(
@@ -92,7 +92,7 @@ describe('cluster.vpc', () => {
     const audit = await run(w, ok([vpc(w, { dnsServers: servers })]), 'audit')
     expect(check.outcome).toMatchObject({ status: 'warn', category: 'dns' })
     expect(audit.outcome).toMatchObject({ status: 'fail', category: 'dns' })
-    expect(check.outcome.summary).toBe(`${w.vpcId}: its DHCP options name ${servers.join(', ')} instead of AmazonProvidedDNS: inside the VPC the private endpoint name will not resolve`)
+    expect(check.outcome.detail).toBe(`${w.vpcId}: its DHCP options name ${servers.join(', ')} instead of AmazonProvidedDNS: inside the VPC the private endpoint name will not resolve`)
     expect(check.outcome.evidence).toMatchObject({ dnsServers: servers })
     expect(check.outcome.fixes).toEqual([])
   })
@@ -107,21 +107,21 @@ describe('cluster.vpc', () => {
     const w = WORLDS[1]!
     const { outcome } = await run(w, ok([vpc(w, { enableDnsSupport: false, dnsServers: ['10.0.0.2'] })]))
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toBe(`${w.vpcId}: enableDnsSupport is off; its DHCP options name 10.0.0.2 instead of AmazonProvidedDNS: inside the VPC the private endpoint name will not resolve`)
+    expect(outcome.detail).toBe(`${w.vpcId}: enableDnsSupport is off; its DHCP options name 10.0.0.2 instead of AmazonProvidedDNS: inside the VPC the private endpoint name will not resolve`)
     expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 modify-vpc-attribute --vpc-id ${w.vpcId} --enable-dns-support '{"Value":true}' --region ${w.region}`])
   })
 
   it('skips when the VPC cannot be read or is not visible', async () => {
     const w = WORLDS[0]!
     const denied = await run(w, awsError('AWS_ACCESS_DENIED', 'You are not authorized to perform this operation.', { errorName: 'UnauthorizedOperation', action: 'ec2:DescribeVpcs' }))
-    expect(denied.outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', summary: 'not allowed to call ec2:DescribeVpcs: allow it to settle this link' })
+    expect(denied.outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', detail: 'not allowed to call ec2:DescribeVpcs: allow it to settle this link' })
     const empty = await run(w, ok([]))
-    expect(empty.outcome).toMatchObject({ status: 'skip', summary: `${w.vpcId} is not visible to these credentials` })
+    expect(empty.outcome).toMatchObject({ status: 'skip', detail: `${w.vpcId} is not visible to these credentials` })
   })
 
   it('skips without asking when DescribeCluster named no VPC', async () => {
     const env = fakeEnv()
     const outcome = await runProbe(vpcProbe, { env, target: { cluster: 'x', region: 'eu-west-1' }, data: { 'cluster.describe': clusterInfo({ name: 'x' }) } })
-    expect(outcome).toEqual({ status: 'skip', summary: 'DescribeCluster named no VPC' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'DescribeCluster named no VPC' })
   })
 })

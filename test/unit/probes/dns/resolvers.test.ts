@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { resolversProbe } from '../../../../src/probes/dns/resolvers.js'
-import type { ResolvedEndpoint } from '../../../../src/probes/shared.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
 import { fakeEnv, readCapture, readFixture, runProbe, type ScriptedCall } from '../../../helpers/fake-env.js'
 
 const SEOUL_HOST = '0a1b2c3d4e5f60718293a4b5c6d7e8f9.gr7.ap-northeast-2.eks.amazonaws.com'
@@ -35,7 +35,7 @@ describe('dns.resolvers', () => {
     })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.45.67', '10.0.12.34']) } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe('1 nameserver agree with the system resolver')
+    expect(outcome.detail).toBe('1 nameserver agree with the system resolver')
     expect(outcome.evidence).toMatchObject({
       tool: 'dig',
       resolvers: [{ server: '10.255.255.53', source: 'system', ok: true, ips: ['10.0.12.34', '10.0.45.67'], error: null }],
@@ -56,9 +56,9 @@ describe('dns.resolvers', () => {
       data: { 'dns.system': resolved(DUBLIN_HOST, ['10.0.12.34', '10.0.45.67']) },
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('resolvers disagree with the system answer (10.0.12.34, 10.0.45.67)')
-    expect(outcome.summary).toContain('10.1.0.2 (--resolver) says 10.0.3.4')
-    expect(outcome.summary).not.toContain('127.0.0.53')
+    expect(outcome.detail).toContain('resolvers disagree with the system answer (10.0.12.34, 10.0.45.67)')
+    expect(outcome.detail).toContain('10.1.0.2 (--resolver) says 10.0.3.4')
+    expect(outcome.detail).not.toContain('127.0.0.53')
   })
 
   it.each([
@@ -72,7 +72,7 @@ describe('dns.resolvers', () => {
     })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.10.239']) } })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('172.25.254.254 (system) fails:')
+    expect(outcome.detail).toContain('172.25.254.254 (system) fails:')
     const row = (outcome.evidence?.resolvers as { error: string }[])[0]
     expect(row?.error).toMatch(error)
   })
@@ -85,7 +85,7 @@ describe('dns.resolvers', () => {
     })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.10.239']) } })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('192.168.1.1 (system) has no answer')
+    expect(outcome.detail).toContain('192.168.1.1 (system) has no answer')
   })
 
   it("asks with Node's resolver when dig is missing, and says so", async () => {
@@ -104,7 +104,7 @@ describe('dns.resolvers', () => {
       data: { 'dns.system': resolved(DUBLIN_HOST, ['172.20.3.4']) },
     })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain("2 nameservers agree with the system resolver (dig not found: asked with Node's resolver)")
+    expect(outcome.detail).toContain("2 nameservers agree with the system resolver (dig not found: asked with Node's resolver)")
     expect(outcome.evidence).toMatchObject({ tool: 'node resolver (dig not found)' })
     expect(env.record.resolves.map((r) => r.server).sort()).toEqual(['10.255.255.53', '172.20.0.2'])
   })
@@ -120,7 +120,7 @@ describe('dns.resolvers', () => {
       data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.10.239']) },
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('10.0.0.2 (--resolver) fails: DNS_NO_REPLY: queryA ETIMEOUT')
+    expect(outcome.detail).toContain('10.0.0.2 (--resolver) fails: DNS_NO_REPLY: queryA ETIMEOUT')
     expect(env.record.reads).toEqual([])
   })
 
@@ -136,15 +136,15 @@ describe('dns.resolvers', () => {
     })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.12.34', '10.0.45.67']) } })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('192.168.2.254 (system) has no answer')
-    expect(outcome.summary).toContain('/etc/resolver/*')
+    expect(outcome.detail).toContain('192.168.2.254 (system) has no answer')
+    expect(outcome.detail).toContain('/etc/resolver/*')
   })
 
   it('skips an IP-literal endpoint', async () => {
     const env = fakeEnv()
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': { host: '10.0.10.239', port: 443, ips: ['10.0.10.239'], isIpLiteral: true } } })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('no DNS involved')
+    expect(outcome.detail).toContain('no DNS involved')
     expect(env.record.reads).toEqual([])
   })
 
@@ -152,7 +152,7 @@ describe('dns.resolvers', () => {
     const env = fakeEnv({ which: { dig: '/usr/bin/dig' } })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.10.239']) } })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('no nameserver in /etc/resolv.conf and no --resolver given')
+    expect(outcome.detail).toContain('no nameserver in /etc/resolv.conf and no --resolver given')
   })
 })
 
@@ -169,7 +169,7 @@ describe('dns.resolvers when the system resolver failed', () => {
       data: {},
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('(none)')
-    expect(outcome.summary).toContain('10.40.0.2 (--resolver) says 10.0.12.34, 10.0.45.67')
+    expect(outcome.detail).toContain('(none)')
+    expect(outcome.detail).toContain('10.40.0.2 (--resolver) says 10.0.12.34, 10.0.45.67')
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { systemResolverProbe } from '../../../../src/probes/dns/system.js'
-import type { ResolvedEndpoint } from '../../../../src/probes/shared.js'
-import { isSensitive } from '../../../../src/report/sensitive.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
+import { isSensitive } from '../../../../src/engine/sensitive.js'
 import { clusterInfo, fakeEnv, runProbe } from '../../../helpers/fake-env.js'
 
 const SEOUL = 'https://0A1B2C3D4E5F60718293A4B5C6D7E8F9.gr7.ap-northeast-2.eks.amazonaws.com'
@@ -18,7 +18,7 @@ describe('dns.system', () => {
     const env = fakeEnv({ dns: { lookup: { [host(endpoint)]: ips } } })
     const outcome = await runProbe(systemResolverProbe, { env, target: { endpoint } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${host(endpoint)} → ${ips.join(', ')}`)
+    expect(outcome.detail).toBe(`${host(endpoint)} → ${ips.join(', ')}`)
     expect(outcome.data).toEqual({ host: host(endpoint), port: 443, ips, isIpLiteral: false })
     expect(outcome.evidence?.answers).toEqual(ips.map((ip) => ({ ip, class: 'private' })))
     // The EKS host is marked for --redact where it is recorded.
@@ -56,7 +56,7 @@ describe('dns.system', () => {
       data: { 'cluster.describe': privateOnly(cluster, endpoint) },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'DNS_NXDOMAIN', category: 'dns' })
-    expect(outcome.summary).toContain(`${host(endpoint)} does not resolve`)
+    expect(outcome.detail).toContain(`${host(endpoint)} does not resolve`)
     expect(outcome.data).toBeUndefined()
     const fix = outcome.fixes?.[0]
     expect(fix?.category).toBe('dns')
@@ -68,7 +68,7 @@ describe('dns.system', () => {
     const env = fakeEnv({ dns: { lookup: { [host(DUBLIN)]: [] } } })
     const outcome = await runProbe(systemResolverProbe, { env, target: { endpoint: DUBLIN } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'DNS_NO_ANSWER', category: 'dns' })
-    expect(outcome.summary).toContain('an empty answer')
+    expect(outcome.detail).toContain('an empty answer')
   })
 
   it.each([
@@ -82,7 +82,7 @@ describe('dns.system', () => {
       data: { 'cluster.describe': privateOnly(cluster, endpoint) },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'DNS_PUBLIC_ANSWER', category: 'dns' })
-    expect(outcome.summary).toContain(`resolves to public ${publicIps.join(', ')} but the cluster is private-only`)
+    expect(outcome.detail).toContain(`resolves to public ${publicIps.join(', ')} but the cluster is private-only`)
     expect((outcome.evidence?.answers as { class: string }[]).map((a) => a.class)).toEqual(publicIps.map(() => 'public'))
     const fix = outcome.fixes?.[0]
     expect(fix?.title).toContain(host(endpoint))
@@ -107,8 +107,8 @@ describe('dns.system', () => {
     const env = fakeEnv({ dns: { lookup: { [host(SEOUL)]: ['203.0.113.10'] } } })
     const outcome = await runProbe(systemResolverProbe, { env, target: { endpoint: SEOUL } })
     expect(outcome).toMatchObject({ status: 'warn', code: 'DNS_PUBLIC_ANSWER' })
-    expect(outcome.summary).toContain('203.0.113.10')
-    expect(outcome.summary).toContain('not the VPN')
+    expect(outcome.detail).toContain('203.0.113.10')
+    expect(outcome.detail).toContain('not the VPN')
     expect((outcome.data as ResolvedEndpoint).ips).toEqual(['203.0.113.10'])
   })
 
@@ -119,8 +119,8 @@ describe('dns.system', () => {
     const env = fakeEnv({ dns: { lookup: { [host(endpoint)]: answer } } })
     const outcome = await runProbe(systemResolverProbe, { env, target: { endpoint }, data: { 'cluster.endpoint-enis': { ips: enis } } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'DNS_STALE_ANSWER', category: 'dns' })
-    expect(outcome.summary).toContain(`resolves to ${stale.join(', ')}`)
-    expect(outcome.summary).toContain(enis.join(', '))
+    expect(outcome.detail).toContain(`resolves to ${stale.join(', ')}`)
+    expect(outcome.detail).toContain(enis.join(', '))
     const fix = outcome.fixes?.[0]
     expect(fix?.why).toContain(stale.join(', '))
     expect(fix?.why).toContain(enis.join(', '))
@@ -134,7 +134,7 @@ describe('dns.system', () => {
     const env = fakeEnv()
     const outcome = await runProbe(systemResolverProbe, { env, target: { endpoint } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain(`the endpoint is the address ${ip}`)
+    expect(outcome.detail).toContain(`the endpoint is the address ${ip}`)
     expect(outcome.data).toEqual({ host: ip, port, ips: [ip], isIpLiteral: true })
     expect(env.record.lookups).toEqual([])
   })
@@ -143,12 +143,12 @@ describe('dns.system', () => {
     const env = fakeEnv()
     const outcome = await runProbe(systemResolverProbe, { env, target: { cluster: 'blue', region: 'eu-west-1' } })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('no endpoint known')
+    expect(outcome.detail).toContain('no endpoint known')
   })
 
   it('does not apply without an endpoint or a cluster', async () => {
     const outcome = await runProbe(systemResolverProbe, { env: fakeEnv(), target: {} })
-    expect(outcome).toEqual({ status: 'skip', summary: 'no endpoint to resolve' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'no endpoint to resolve' })
   })
 
   it('reads the Windows hosts file on win32', async () => {

@@ -10,7 +10,7 @@ const host = (url: string) => new URL(url).hostname
 
 /** The outcome as the report prints it without --redact. */
 function printed(outcome: ProbeOutcome): string {
-  const view = { summary: outcome.summary, evidence: outcome.evidence, fixes: outcome.fixes }
+  const view = { detail: outcome.detail, evidence: outcome.evidence, fixes: outcome.fixes }
   return JSON.stringify(resolveForOutput(view, createRedactor(view, false), false))
 }
 
@@ -18,7 +18,7 @@ describe('env.proxy', () => {
   it('passes when no proxy is set', async () => {
     const outcome = await runProbe(proxyProbe, { env: fakeEnv({ vars: { HOME: '/home/op' } }), target: { endpoint: SEOUL } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain('no HTTPS proxy is set')
+    expect(outcome.detail).toContain('no HTTPS proxy is set')
     expect(outcome.evidence).toMatchObject({ HTTPS_PROXY: null, NO_PROXY: null, decision: 'no-proxy-set' })
     expect((outcome.data as ProxyUse).proxy).toBeUndefined()
   })
@@ -29,9 +29,9 @@ describe('env.proxy', () => {
   ])('warns when $proxy takes the traffic for the endpoint and NO_PROXY is unset', async ({ endpoint, proxy }) => {
     const outcome = await runProbe(proxyProbe, { env: fakeEnv({ vars: { HTTPS_PROXY: proxy } }), target: { endpoint } })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain(host(endpoint))
-    expect(outcome.summary).toContain(proxy)
-    expect(outcome.summary).toContain('NO_PROXY is not set')
+    expect(outcome.detail).toContain(host(endpoint))
+    expect(outcome.detail).toContain(proxy)
+    expect(outcome.detail).toContain('NO_PROXY is not set')
     expect(outcome.data).toMatchObject({ proxy, source: 'HTTPS_PROXY' })
     expect(outcome.evidence).toMatchObject({ HTTPS_PROXY: proxy, decision: 'proxied' })
   })
@@ -40,7 +40,7 @@ describe('env.proxy', () => {
     const vars = { HTTPS_PROXY: 'http://proxy.corp.example:3128', NO_PROXY: 'localhost,127.0.0.1,10.0.0.0/8' }
     const outcome = await runProbe(proxyProbe, { env: fakeEnv({ vars }), target: { endpoint: DUBLIN } })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain(`NO_PROXY=localhost,127.0.0.1,10.0.0.0/8 does not match ${host(DUBLIN)}`)
+    expect(outcome.detail).toContain(`NO_PROXY=localhost,127.0.0.1,10.0.0.0/8 does not match ${host(DUBLIN)}`)
     expect(outcome.evidence).toMatchObject({ NO_PROXY: 'localhost,127.0.0.1,10.0.0.0/8' })
   })
 
@@ -48,7 +48,7 @@ describe('env.proxy', () => {
     const vars = { HTTPS_PROXY: 'http://proxy.corp.example:3128', NO_PROXY: 'localhost,.eks.amazonaws.com' }
     const outcome = await runProbe(proxyProbe, { env: fakeEnv({ vars }), target: { endpoint: SEOUL } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain('NO_PROXY entry ".eks.amazonaws.com"')
+    expect(outcome.detail).toContain('NO_PROXY entry ".eks.amazonaws.com"')
     expect(outcome.evidence).toMatchObject({ decision: 'no-proxy-match', bypassedBy: '.eks.amazonaws.com' })
     expect((outcome.data as ProxyUse).proxy).toBeUndefined()
   })
@@ -65,7 +65,7 @@ describe('env.proxy', () => {
       target: { endpoint: SEOUL, proxyUrl: 'socks5://127.0.0.1:1080' },
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('proxy-url socks5://127.0.0.1:1080')
+    expect(outcome.detail).toContain('proxy-url socks5://127.0.0.1:1080')
     expect(outcome.data).toMatchObject({ proxy: 'socks5://127.0.0.1:1080', source: 'kubeconfig proxy-url' })
   })
 
@@ -77,7 +77,7 @@ describe('env.proxy', () => {
       data: { 'cluster.describe': clusterInfo({ name: 'eks-dublin', endpoint: DUBLIN }) },
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain(host(DUBLIN))
+    expect(outcome.detail).toContain(host(DUBLIN))
   })
 
   it('never prints the password of a proxy URL', async () => {

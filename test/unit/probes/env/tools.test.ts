@@ -33,8 +33,8 @@ describe('env.tools', () => {
       tailscale: { path: '/usr/bin/tailscale', version: '1.76.1' },
       dig: { path: '/usr/bin/dig', version: '9.18.28-0ubuntu0.24.04.1-Ubuntu' },
     })
-    expect(outcome.summary).toContain('kubectl v1.31.2')
-    expect(outcome.summary).not.toContain('not found')
+    expect(outcome.detail).toContain('kubectl v1.31.2')
+    expect(outcome.detail).not.toContain('not found')
     // Every run is bounded.
     for (const call of env.script.calls) expect(call.options.timeoutMs).toBeGreaterThan(0)
   })
@@ -50,9 +50,9 @@ describe('env.tools', () => {
     })
     const outcome = await runProbe(toolsProbe, { env })
     expect(outcome).toMatchObject({ status: 'warn', code: 'TOOL_MISSING' })
-    expect(outcome.summary).toMatch(/^kubectl is not on PATH/)
-    expect(outcome.summary).toContain('not found: kubectl, dig')
-    expect(outcome.summary).toContain('aws 2.22.1')
+    expect(outcome.detail).toMatch(/^kubectl is not on PATH/)
+    expect(outcome.detail).toContain('not found: kubectl, dig')
+    expect(outcome.detail).toContain('aws 2.22.1')
     expect(outcome.evidence?.tools).toMatchObject({
       kubectl: { path: null, version: null },
       tailscale: { path: '/Applications/Tailscale.app/Contents/MacOS/Tailscale', version: '1.78.1' },
@@ -64,7 +64,7 @@ describe('env.tools', () => {
     const env = fakeEnv({ which: {} })
     const outcome = await runProbe(toolsProbe, { env })
     expect(outcome).toMatchObject({ status: 'warn', code: 'TOOL_MISSING' })
-    expect(outcome.summary).toContain('none of kubectl, aws, tailscale, dig found')
+    expect(outcome.detail).toContain('none of kubectl, aws, tailscale, dig found')
     expect(env.script.calls).toEqual([])
   })
 
@@ -76,7 +76,7 @@ describe('env.tools', () => {
     const outcome = await runProbe(toolsProbe, { env })
     expect(outcome.status).toBe('pass')
     expect(outcome.evidence?.tools).toMatchObject({ kubectl: { path: '/usr/bin/kubectl', version: null } })
-    expect(outcome.summary).toContain('kubectl (version unknown)')
+    expect(outcome.detail).toContain('kubectl (version unknown)')
   })
 
   describe('version cache (per binary path, size and mtime, for a day)', () => {

@@ -77,7 +77,7 @@ describe('network.nacl: allowed', () => {
     const { outcome, asked } = await run(w, ok([nacl(w, customEntries(w))]))
     expect(asked).toEqual([[...w.subnets]])
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.nacl} pass TCP 443 in and the replies out`)
+    expect(outcome.detail).toBe(`${w.nacl} pass TCP 443 in and the replies out`)
     expect(outcome.evidence).toEqual({
       nacls: w.subnets.map((subnet) => ({ subnet, nacl: w.nacl, source: w.vpnCidr, inbound443: 'allowed by rule 100', outboundEphemeral: 'allowed by rule 100' })),
     })
@@ -87,7 +87,7 @@ describe('network.nacl: allowed', () => {
     const defaults = [entry(100, false, 'allow', '0.0.0.0/0', '-1'), entry(100, true, 'allow', '0.0.0.0/0', '-1'), ...STAR]
     const { outcome } = await run(w, ok([{ ...nacl(w, defaults, w.subnets, 'acl-0defa017000000000'), isDefault: true }]))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe('acl-0defa017000000000 pass TCP 443 in and the replies out')
+    expect(outcome.detail).toBe('acl-0defa017000000000 pass TCP 443 in and the replies out')
   })
 
   it('a subnet whose NACL is not visible is not judged', async () => {
@@ -112,7 +112,7 @@ describe('network.nacl: denied', () => {
     const entries = [entry(50, false, 'deny', w.vpnCidr, '6', [443, 443]), ...customEntries(w)]
     const { outcome } = await run(w, ok([nacl(w, entries)]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'NACL_DENY', category: 'security-group', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toBe(
+    expect(outcome.detail).toBe(
       w.subnets.map((subnet, i) => `${w.nacl} (${subnet}, endpoint IP ${w.ips[i]}) denies by rule 50 TCP 443 in from ${w.vpnCidr}`).join('; '),
     )
     // One NACL on both subnets: one fix.
@@ -139,7 +139,7 @@ describe('network.nacl: denied', () => {
     const entries = [entry(40, false, 'deny', '10.99.0.0/24', '6', [443, 443]), ...customEntries(A)]
     const { outcome } = await run(A, ok([nacl(A, entries)]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'NACL_DENY' })
-    expect(outcome.summary).toContain(`denies by rule 40 TCP 443 in from ${A.vpnCidr}`)
+    expect(outcome.detail).toContain(`denies by rule 40 TCP 443 in from ${A.vpnCidr}`)
     expect(ruleNumberOf(outcome.fixes?.[0]?.commands[0])).toBe(39)
   })
 
@@ -148,7 +148,7 @@ describe('network.nacl: denied', () => {
     const { outcome } = await run(w, ok([nacl(w, entries)]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'NACL_DENY', category: 'security-group' })
     // EC2 lists the `*` rule as 32767; it is the default deny, not a rule someone added.
-    expect(outcome.summary).toContain(`${w.nacl} (${w.subnets[0]}, endpoint IP ${w.ips[0]}) has no rule allowing TCP 443 in from ${w.vpnCidr}`)
+    expect(outcome.detail).toContain(`${w.nacl} (${w.subnets[0]}, endpoint IP ${w.ips[0]}) has no rule allowing TCP 443 in from ${w.vpnCidr}`)
     expect(outcome.fixes?.[0]?.why).toContain('the final * rule denies it')
     const number = ruleNumberOf(outcome.fixes?.[0]?.commands[0])
     expect(number).toBeGreaterThan(0)
@@ -160,9 +160,9 @@ describe('network.nacl: denied', () => {
     const entries = [entry(100, false, 'allow', w.vpnCidr, '6', [443, 443]), entry(100, true, 'allow', w.vpnCidr, '6', [443, 443]), ...STAR]
     const { outcome } = await run(w, ok([nacl(w, entries)]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'NACL_DENY', category: 'security-group', refines: 'network.tcp-connect' })
-    expect(outcome.summary).toContain(`${w.nacl} (${w.subnets[0]}, endpoint IP ${w.ips[0]})`)
-    expect(outcome.summary).toContain(`replies out to ${w.vpnCidr}`)
-    expect(outcome.summary).not.toContain('TCP 443 in from')
+    expect(outcome.detail).toContain(`${w.nacl} (${w.subnets[0]}, endpoint IP ${w.ips[0]})`)
+    expect(outcome.detail).toContain(`replies out to ${w.vpnCidr}`)
+    expect(outcome.detail).not.toContain('TCP 443 in from')
     const command = outcome.fixes?.[0]?.commands[0]
     expect(command).toMatch(new RegExp(`^aws ec2 create-network-acl-entry --network-acl-id ${w.nacl} --egress --rule-number \\d+ --protocol tcp --port-range From=1024,To=65535 --cidr-block ${w.vpnCidr.replace(/[./]/g, '\\$&')} --rule-action allow --region ${w.region}$`))
     const number = ruleNumberOf(command)
@@ -173,7 +173,7 @@ describe('network.nacl: denied', () => {
   it('an explicit egress deny on the ephemeral ports: the fix goes below it', async () => {
     const entries = [entry(90, true, 'deny', '0.0.0.0/0', '6', [1024, 65535]), ...customEntries(B)]
     const { outcome } = await run(B, ok([nacl(B, entries)]))
-    expect(outcome.summary).toContain(`denies by rule 90 replies out to ${B.vpnCidr}`)
+    expect(outcome.detail).toContain(`denies by rule 90 replies out to ${B.vpnCidr}`)
     expect(outcome.fixes?.[0]?.commands[0]).toContain('--egress --rule-number 89 ')
   })
 
@@ -182,7 +182,7 @@ describe('network.nacl: denied', () => {
     const bad = nacl(A, [entry(10, false, 'deny', '0.0.0.0/0', '-1'), ...customEntries(A)], [A.subnets[1]], 'acl-0bad0bad0bad0bad0')
     const { outcome } = await run(A, ok([good, bad]))
     expect(outcome.status).toBe('fail')
-    expect(outcome.summary).toBe(`acl-0bad0bad0bad0bad0 (${A.subnets[1]}, endpoint IP ${A.ips[1]}) denies by rule 10 TCP 443 in from ${A.vpnCidr}`)
+    expect(outcome.detail).toBe(`acl-0bad0bad0bad0bad0 (${A.subnets[1]}, endpoint IP ${A.ips[1]}) denies by rule 10 TCP 443 in from ${A.vpnCidr}`)
     expect(outcome.fixes?.[0]?.commands[0]).toContain('--network-acl-id acl-0bad0bad0bad0bad0 --ingress --rule-number 9 ')
   })
 
@@ -196,12 +196,12 @@ describe('network.nacl: denied', () => {
 describe('network.nacl: cannot judge', () => {
   it('skips when the NACLs cannot be read', async () => {
     const { outcome } = await run(A, awsError('AWS_ACCESS_DENIED', 'not authorized', { action: 'ec2:DescribeNetworkAcls', errorName: 'UnauthorizedOperation' }))
-    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', summary: 'not allowed to call ec2:DescribeNetworkAcls: allow it to settle this link' })
+    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', detail: 'not allowed to call ec2:DescribeNetworkAcls: allow it to settle this link' })
   })
 
   it('skips without an endpoint subnet, without asking', async () => {
     const outcome = await runProbe(naclProbe, { env: fakeEnv(), target: { cluster: A.cluster, region: A.region }, data: { 'network.source-cidr': { ...path(A), endpointSubnets: [] } } })
-    expect(outcome).toEqual({ status: 'skip', summary: 'no endpoint subnet known' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'no endpoint subnet known' })
   })
 })
 
@@ -230,9 +230,9 @@ describe('network.nacl in the engine: the gate of network.source-cidr', () => {
   const peering = (w: World): PeeringInfo => ({ id: w.pcx, status: 'active', requester: { vpcId: w.vpcId, cidrs: [w.cidr] }, accepter: { vpcId: w.vpnVpcId, cidrs: [w.vpnCidr] } })
 
   it.each([
-    { name: 'TCP passed', w: A, tcp: { status: 'pass', summary: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, expected: 'pass', aws: true, mode: 'check' as const },
+    { name: 'TCP passed', w: A, tcp: { status: 'pass', detail: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, expected: 'pass', aws: true, mode: 'check' as const },
     { name: 'the audit without TCP', w: B, tcp: undefined, expected: 'pass', aws: true, mode: 'audit' as const },
   ])('$name → nacl $expected', async ({ w, tcp, expected, aws, mode }) => {
     const tables: RouteTableInfo[] = [{ id: 'rtb-main', vpcId: w.vpcId, main: true, subnetIds: [], routes: [] }]
@@ -241,7 +241,7 @@ describe('network.nacl in the engine: the gate of network.source-cidr', () => {
         ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeNacls: async () => ok([nacl(w, customEntries(w))]) } } }
         : {},
     )
-    const probes = [stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, naclProbe]
+    const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, naclProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region }), options: { ...DEFAULT_OPTIONS, mode } })
     expect(results.find((r) => r.id === 'network.nacl')?.status).toBe(expected)
     expect(env.problems).toEqual([])

@@ -42,7 +42,7 @@ describe('network.peering', () => {
   it.each([A, B])('$cluster: active with DNS resolution on both sides passes', async (w) => {
     const outcome = await run(w, path(w, [peering(w)]))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.pcx} active, DNS resolution from the remote VPC on both sides`)
+    expect(outcome.detail).toBe(`${w.pcx} active, DNS resolution from the remote VPC on both sides`)
     expect(outcome.evidence).toEqual({
       peerings: [
         {
@@ -58,7 +58,7 @@ describe('network.peering', () => {
   it.each([A, B])('$cluster: pending-acceptance fails routing with accept-vpc-peering-connection', async (w) => {
     const outcome = await run(w, path(w, [peering(w, { status: 'pending-acceptance', message: `Pending Acceptance by ${w.owner}` })]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE', category: 'routing', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toBe(`the peering ${w.pcx} is pending-acceptance (Pending Acceptance by ${w.owner}): nothing crosses it`)
+    expect(outcome.detail).toBe(`the peering ${w.pcx} is pending-acceptance (Pending Acceptance by ${w.owner}): nothing crosses it`)
     expect(outcome.fixes).toHaveLength(1)
     expect(outcome.fixes?.[0]?.title).toBe(`Accept the peering ${w.pcx}`)
     expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${w.pcx} --region ${w.region}`])
@@ -71,7 +71,7 @@ describe('network.peering', () => {
   ])('$w.cluster: $status fails with a replacement peering between the same VPCs', async ({ w, status, message }) => {
     const outcome = await run(w, path(w, [peering(w, { status, message })]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE', category: 'routing' })
-    expect(outcome.summary).toBe(`the peering ${w.pcx} is ${status} (${message}): nothing crosses it`)
+    expect(outcome.detail).toBe(`the peering ${w.pcx} is ${status} (${message}): nothing crosses it`)
     expect(outcome.fixes?.[0]?.commands).toEqual([
       `aws ec2 create-vpc-peering-connection --vpc-id ${w.vpnVpcId} --peer-vpc-id ${w.vpcId} --region ${w.region}`,
       `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id <the new pcx id> --region ${w.region}`,
@@ -82,7 +82,7 @@ describe('network.peering', () => {
   it('a peering that routes still name but that no longer exists is gone', async () => {
     const outcome = await run(B, path(B, [], [source(B, 'pcx-0gone000000000000')]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE' })
-    expect(outcome.summary).toBe('the peering pcx-0gone000000000000 is gone: nothing crosses it')
+    expect(outcome.detail).toBe('the peering pcx-0gone000000000000 is gone: nothing crosses it')
     expect(outcome.evidence).toEqual({ peerings: [{ id: 'pcx-0gone000000000000', status: 'not found', requester: null, accepter: null }] })
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 create-vpc-peering-connection --vpc-id <VPN VPC id> --peer-vpc-id ${B.vpcId} --region ${B.region}`)
   })
@@ -96,7 +96,7 @@ describe('network.peering', () => {
     const outcome = await run(w, path(w, [peering(w, { dns })]))
     expect(outcome).toMatchObject({ status: 'warn', code: 'PEERING_DNS_OFF' })
     expect(outcome.refines).toBeUndefined()
-    expect(outcome.summary).toBe(`${w.pcx} is active but not set to resolve DNS from the remote VPC on both sides`)
+    expect(outcome.detail).toBe(`${w.pcx} is active but not set to resolve DNS from the remote VPC on both sides`)
     const fix = outcome.fixes?.[0]
     expect(fix?.category).toBe('dns')
     expect(fix?.commands).toEqual([
@@ -110,7 +110,7 @@ describe('network.peering', () => {
     const second: PeeringInfo = { ...peering(A, { status: 'pending-acceptance' }), id: 'pcx-0second0000000000' }
     const outcome = await run(A, path(A, [peering(A), second], [source(A), { ...source(A, second.id), cidr: '10.98.0.0/16' }]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE' })
-    expect(outcome.summary).toBe('the peering pcx-0second0000000000 is pending-acceptance: nothing crosses it')
+    expect(outcome.detail).toBe('the peering pcx-0second0000000000 is pending-acceptance: nothing crosses it')
     expect(outcome.fixes).toHaveLength(1)
   })
 
@@ -122,7 +122,7 @@ describe('network.peering', () => {
 
   it('skips when the VPN traffic does not cross a peering (TGW)', async () => {
     const tgw: SourceNetwork = { cidr: '192.168.0.0/16', via: 'tgw', connectionId: 'tgw-c2fdc68cccdf5a276', why: 'routed' }
-    expect(await run(B, path(B, [], [tgw]))).toEqual({ status: 'skip', summary: 'the VPN traffic does not cross a VPC peering' })
+    expect(await run(B, path(B, [], [tgw]))).toEqual({ status: 'skip', detail: 'the VPN traffic does not cross a VPC peering' })
   })
 
   it('in the audit an inactive peering stands alone', async () => {
@@ -138,16 +138,16 @@ describe('network.peering in the engine: the gate of network.source-cidr', () =>
   const ok = <T>(value: T): AwsResult<T> => ({ ok: true, value, ms: 30 })
 
   it.each([
-    { name: 'TCP passed', w: A, tcp: { status: 'pass', summary: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP timed out', w: B, tcp: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
+    { name: 'TCP passed', w: A, tcp: { status: 'pass', detail: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP timed out', w: B, tcp: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
     { name: 'the audit without TCP', w: A, tcp: undefined, expected: 'fail', aws: true, mode: 'audit' as const },
   ])('$name → peering $expected', async ({ w, tcp, expected, aws, mode }) => {
     const tables: RouteTableInfo[] = [{ id: 'rtb-main', vpcId: w.vpcId, main: true, subnetIds: [], routes: [] }]
     const env = fakeEnv(
       aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w, { status: 'pending-acceptance' })]) } } } : {},
     )
-    const probes = [stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, peeringProbe]
+    const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, peeringProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region }), options: { ...DEFAULT_OPTIONS, mode } })
     const result = results.find((r) => r.id === 'network.peering')
     expect(result?.status).toBe(expected)

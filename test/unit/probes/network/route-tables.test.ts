@@ -99,7 +99,7 @@ describe('network.route-tables: routes back to the VPN', () => {
   it.each([A, B])('$cluster: each endpoint subnet has its own table routing the source through the peering', async (w) => {
     const outcome = await run(w, path(w, goodTables(w)))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.tables[0]}: ${w.vpnCidr} → ${w.pcx} (active); ${w.tables[1]}: ${w.vpnCidr} → ${w.pcx} (active)`)
+    expect(outcome.detail).toBe(`${w.tables[0]}: ${w.vpnCidr} → ${w.pcx} (active); ${w.tables[1]}: ${w.vpnCidr} → ${w.pcx} (active)`)
     expect(outcome.evidence).toEqual({
       routes: w.subnets.map((subnet, i) => ({
         subnet,
@@ -152,10 +152,10 @@ describe('network.route-tables: broken routes', () => {
     const tables: [RouteTableInfo, RouteTableInfo] = [explicit(w, 0, [local(w), igwDefault]), explicit(w, 1, [local(w)])]
     const outcome = await run(w, path(w, tables))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING', category: 'routing', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toBe(
+    expect(outcome.detail).toBe(
       `${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) has no route to ${w.vpnCidr}; ${w.tables[1]} of ${w.subnets[1]} (endpoint IP ${w.ips[1]}) has no route to ${w.vpnCidr}: replies never get back`,
     )
-    expect(outcome.summary).not.toContain('intermittent')
+    expect(outcome.detail).not.toContain('intermittent')
     expect(outcome.fixes?.map((f) => f.commands[0])).toEqual([
       `aws ec2 create-route --route-table-id ${w.tables[0]} --destination-cidr-block ${w.vpnCidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`,
       `aws ec2 create-route --route-table-id ${w.tables[1]} --destination-cidr-block ${w.vpnCidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`,
@@ -179,7 +179,7 @@ describe('network.route-tables: broken routes', () => {
     const tables: [RouteTableInfo, RouteTableInfo] = [explicit(w, 0, [local(w), route(w.vpnCidr, w.pcx, 'blackhole')]), explicit(w, 1, [local(w), route(w.vpnCidr, w.pcx, 'blackhole')])]
     const outcome = await run(w, path(w, tables))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE', category: 'routing', refines: 'network.tcp-connect' })
-    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, blackhole)`)
+    expect(outcome.detail).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, blackhole)`)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 replace-route --route-table-id ${w.tables[0]} --destination-cidr-block ${w.vpnCidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`)
     expect(outcome.fixes?.[0]?.title).toBe(`Repair the route to ${w.vpnCidr} in ${w.tables[0]}`)
   })
@@ -188,7 +188,7 @@ describe('network.route-tables: broken routes', () => {
     const tables: [RouteTableInfo, RouteTableInfo] = [explicit(w, 0, [local(w), route(w.vpnCidr, w.oldPcx)]), explicit(w, 1, [local(w), route(w.vpnCidr, w.oldPcx)])]
     const outcome = await run(w, path(w, tables))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_WRONG_TARGET', category: 'routing' })
-    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} to ${w.oldPcx}, not ${w.pcx}`)
+    expect(outcome.detail).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} to ${w.oldPcx}, not ${w.pcx}`)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 replace-route --route-table-id ${w.tables[0]} --destination-cidr-block ${w.vpnCidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`)
   })
 
@@ -198,7 +198,7 @@ describe('network.route-tables: broken routes', () => {
   ])('$w.cluster: a route through a $status peering goes nowhere, even while EC2 still says active', async ({ w, status }) => {
     const outcome = await run(w, path(w, goodTables(w), [peeringSource(w)], { peerings: [livePeering(w, w.pcx, { vpcId: w.vpnVpcId, cidr: w.vpnCidr }, status)] }))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE', category: 'routing' })
-    expect(outcome.summary).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, a target that no longer exists)`)
+    expect(outcome.detail).toContain(`${w.tables[0]} of ${w.subnets[0]} (endpoint IP ${w.ips[0]}) sends ${w.vpnCidr} into a blackhole (${w.vpnCidr} → ${w.pcx}, a target that no longer exists)`)
     expect(outcome.fixes?.[0]?.commands[0]?.startsWith('aws ec2 replace-route ')).toBe(true)
   })
 
@@ -227,9 +227,9 @@ describe('network.route-tables: broken routes', () => {
     tables[bad] = explicit(w, bad, problem === 'blackhole' ? [local(w), route(w.vpnCidr, w.pcx, 'blackhole')] : [local(w)])
     const outcome = await run(w, path(w, tables))
     expect(outcome.status).toBe('fail')
-    expect(outcome.summary).toContain(`${w.tables[bad]} of ${w.subnets[bad]} (endpoint IP ${w.ips[bad]})`)
-    expect(outcome.summary).not.toContain(w.ips[bad === 0 ? 1 : 0])
-    expect(outcome.summary).toMatch(/the other endpoint subnet is fine, so the failure is intermittent$/)
+    expect(outcome.detail).toContain(`${w.tables[bad]} of ${w.subnets[bad]} (endpoint IP ${w.ips[bad]})`)
+    expect(outcome.detail).not.toContain(w.ips[bad === 0 ? 1 : 0])
+    expect(outcome.detail).toMatch(/the other endpoint subnet is fine, so the failure is intermittent$/)
     expect(outcome.fixes).toHaveLength(1)
     expect(outcome.fixes?.[0]?.commands[0]).toContain(`--route-table-id ${w.tables[bad]} `)
   })
@@ -238,7 +238,7 @@ describe('network.route-tables: broken routes', () => {
     const flag: SourceNetwork = { cidr: '100.64.0.0/10', via: 'flag', why: 'given with --source-cidr' }
     const outcome = await run(B, path(B, [explicit(B, 0, [local(B)]), explicit(B, 1, [local(B)])], [flag]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING' })
-    expect(outcome.summary).toContain('has no route to 100.64.0.0/10')
+    expect(outcome.detail).toContain('has no route to 100.64.0.0/10')
     expect(outcome.fixes).toEqual([])
   })
 
@@ -268,14 +268,14 @@ describe('network.route-tables in the engine: the gate of network.source-cidr', 
   })
 
   it.each([
-    { name: 'TCP passed', w: A, tcp: { status: 'pass', summary: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
+    { name: 'TCP passed', w: A, tcp: { status: 'pass', detail: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
     { name: 'the audit without TCP', w: B, tcp: undefined, expected: 'fail', aws: true, mode: 'audit' as const },
   ])('$name → route-tables $expected', async ({ w, tcp, expected, aws, mode }) => {
     const tables = [table(w.main, w.vpcId, [local(w)], { main: true })]
     const env = fakeEnv(aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]) } } } : {})
-    const probes = [stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, routeTablesProbe]
+    const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, routeTablesProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region }), options: { ...DEFAULT_OPTIONS, mode } })
     const result = results.find((r) => r.id === 'network.route-tables')
     expect(result?.status).toBe(expected)

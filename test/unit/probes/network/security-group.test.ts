@@ -128,7 +128,7 @@ describe('network.security-group: a rule admits the VPN source', () => {
   ])('$w.cluster: $name ($cidr) on TCP 443', async ({ w, cidr }) => {
     const { outcome, asked } = await run(w, { groups: ok(groupsWith(w, [rule({ cidrs: [cidr] })])) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${cidr})`)
+    expect(outcome.detail).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${cidr})`)
     expect(asked.groups).toEqual([[w.clusterSg, w.additionalSg]])
     expect(asked.options[0]).toMatchObject({ region: w.region })
     expect(outcome.evidence).toMatchObject({
@@ -154,7 +154,7 @@ describe('network.security-group: a rule admits the VPN source', () => {
       prefixLists: { [w.prefixList]: ok(['100.64.0.0/10', w.vpnCidr]) },
     })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${w.prefixList} (${w.vpnCidr}))`)
+    expect(outcome.detail).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${w.prefixList} (${w.vpnCidr}))`)
     // Only prefix lists on rules that could admit 443 are read.
     expect(asked.lists).toEqual([w.prefixList])
   })
@@ -173,27 +173,27 @@ describe('network.security-group: a rule admits the VPN source', () => {
       path: path(w, { router: router(w) }),
     })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${w.routerSg} (the VPN router's group))`)
+    expect(outcome.detail).toBe(`${w.vpnCidr} admitted by ${w.clusterSg} (${w.routerSg} (the VPN router's group))`)
     expect(outcome.evidence).toMatchObject({ routerIp: w.routerIp })
   })
 
   it('a CIDR narrower than the source still admits when it holds the router (SNAT source address)', async () => {
     const { outcome } = await run(A, { groups: ok(groupsWith(A, [rule({ cidrs: ['10.99.0.0/28'] })])), path: path(A, { router: router(A) }) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${A.vpnCidr} admitted by ${A.clusterSg} (10.99.0.0/28)`)
+    expect(outcome.detail).toBe(`${A.vpnCidr} admitted by ${A.clusterSg} (10.99.0.0/28)`)
   })
 
   it('an additional security group may be the one that admits', async () => {
     const { outcome } = await run(B, { groups: ok(groupsWith(B, [], [rule({ cidrs: [B.vpnCidr] })])) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${B.vpnCidr} admitted by ${B.additionalSg} (${B.vpnCidr})`)
+    expect(outcome.detail).toBe(`${B.vpnCidr} admitted by ${B.additionalSg} (${B.vpnCidr})`)
   })
 
   it('with two candidate sources, one admitted is enough and the other is named', async () => {
     const sources = [peeringSource(A), { cidr: '192.168.0.0/16', via: 'tgw' as const, connectionId: 'tgw-0a1b2c3d4e5f60718', why: 'routed to tgw' }]
     const { outcome } = await run(A, { groups: ok(groupsWith(A, [rule({ cidrs: [A.vpnCidr] })])), path: path(A, { sources }) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${A.vpnCidr} admitted by ${A.clusterSg} (${A.vpnCidr}); not admitted: 192.168.0.0/16`)
+    expect(outcome.detail).toBe(`${A.vpnCidr} admitted by ${A.clusterSg} (${A.vpnCidr}); not admitted: 192.168.0.0/16`)
   })
 })
 
@@ -207,7 +207,7 @@ describe('network.security-group: nothing admits the source', () => {
   ])('$w.cluster: $what → fail security-group refining the TCP timeout, with the exact fix', async ({ w, rules }) => {
     const { outcome } = await run(w, { groups: ok(groupsWith(w, rules)) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'SG_NO_RULE', category: 'security-group', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toMatch(new RegExp(`^${w.clusterSg}, ${w.additionalSg} have no ingress for TCP 443 from ${w.vpnCidr.replace(/[./]/g, '\\$&')}`))
+    expect(outcome.detail).toMatch(new RegExp(`^${w.clusterSg}, ${w.additionalSg} have no ingress for TCP 443 from ${w.vpnCidr.replace(/[./]/g, '\\$&')}`))
     expect(outcome.evidence).toMatchObject({ sources: [{ source: w.vpnCidr, admittedBy: null }] })
     expect(outcome.fixes).toHaveLength(1)
     const fix = outcome.fixes?.[0]
@@ -229,27 +229,27 @@ describe('network.security-group: nothing admits the source', () => {
   it('a rule that references a group admits only its members: the note asks for the router', async () => {
     const { outcome } = await run(A, { groups: ok(groupsWith(A, [rule({ groups: [{ groupId: A.routerSg, userId: '123456789012' }] })])) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'SG_NO_RULE' })
-    expect(outcome.summary).toMatch(new RegExp(`\\(rules referencing [^)]*${A.routerSg}[^)]* admit only members of those groups; name the VPN router with --vpn-instance to check them\\)`))
+    expect(outcome.detail).toMatch(new RegExp(`\\(rules referencing [^)]*${A.routerSg}[^)]* admit only members of those groups; name the VPN router with --vpn-instance to check them\\)`))
   })
 
   it.each([A, B])("$cluster: the self-reference EKS adds to the cluster group is no reason to ask for the router", async (w) => {
     // Every cluster security group has "all traffic from itself"; the VPN router is never a member.
     const { outcome } = await run(w, { groups: ok(groupsWith(w, [])) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'SG_NO_RULE' })
-    expect(outcome.summary).toBe(`${w.clusterSg}, ${w.additionalSg} have no ingress for TCP 443 from ${w.vpnCidr}`)
+    expect(outcome.detail).toBe(`${w.clusterSg}, ${w.additionalSg} have no ingress for TCP 443 from ${w.vpnCidr}`)
   })
 
   it('a router in another group is not admitted by a group rule', async () => {
     const elsewhere = { ...router(B), groupIds: ['sg-0someotherg000000'] }
     const { outcome } = await run(B, { groups: ok(groupsWith(B, [rule({ groups: [{ groupId: B.routerSg }] })])), path: path(B, { router: elsewhere }) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'SG_NO_RULE' })
-    expect(outcome.summary).not.toContain('name the VPN router')
+    expect(outcome.detail).not.toContain('name the VPN router')
   })
 
   it('one fix per candidate source, all on the cluster security group', async () => {
     const sources = [peeringSource(B), { cidr: '192.168.0.0/16', via: 'tgw' as const, connectionId: 'tgw-c2fdc68cccdf5a276', why: 'routed' }]
     const { outcome } = await run(B, { groups: ok(groupsWith(B, [])), path: path(B, { sources }) })
-    expect(outcome.summary).toContain(`from ${B.vpnCidr} or 192.168.0.0/16`)
+    expect(outcome.detail).toContain(`from ${B.vpnCidr} or 192.168.0.0/16`)
     expect(outcome.fixes?.map((f) => f.commands[0])).toEqual([
       `aws ec2 authorize-security-group-ingress --group-id ${B.clusterSg} --protocol tcp --port 443 --cidr ${B.vpnCidr} --region ${B.region}`,
       `aws ec2 authorize-security-group-ingress --group-id ${B.clusterSg} --protocol tcp --port 443 --cidr 192.168.0.0/16 --region ${B.region}`,
@@ -259,7 +259,7 @@ describe('network.security-group: nothing admits the source', () => {
   it('without a cluster security group the fix goes to the first group named', async () => {
     const only = { id: A.additionalSg, name: 'x', vpcId: A.vpcId, ingress: [] }
     const { outcome } = await run(A, { groups: ok([only]), cluster: cluster(A, { clusterSecurityGroupId: undefined }) })
-    expect(outcome.summary).toBe(`${A.additionalSg} has no ingress for TCP 443 from ${A.vpnCidr}`)
+    expect(outcome.detail).toBe(`${A.additionalSg} has no ingress for TCP 443 from ${A.vpnCidr}`)
     expect(outcome.fixes?.[0]?.commands[0]).toContain(`--group-id ${A.additionalSg} `)
   })
 })
@@ -267,7 +267,7 @@ describe('network.security-group: nothing admits the source', () => {
 describe('network.security-group: cannot judge', () => {
   it('skips when the groups cannot be read', async () => {
     const { outcome } = await run(A, { groups: awsError('AWS_ACCESS_DENIED', 'not authorized', { action: 'ec2:DescribeSecurityGroups', errorName: 'UnauthorizedOperation' }) })
-    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', summary: 'not allowed to call ec2:DescribeSecurityGroups: allow it to settle this link' })
+    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', detail: 'not allowed to call ec2:DescribeSecurityGroups: allow it to settle this link' })
   })
 
   it('skips when DescribeCluster named no security group', async () => {
@@ -277,7 +277,7 @@ describe('network.security-group: cannot judge', () => {
       target: { cluster: B.cluster, region: B.region },
       data: { 'cluster.describe': cluster(B, { clusterSecurityGroupId: undefined, securityGroupIds: [] }), 'network.source-cidr': path(B) },
     })
-    expect(outcome).toEqual({ status: 'skip', summary: 'DescribeCluster named no security group' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'DescribeCluster named no security group' })
   })
 })
 
@@ -312,12 +312,12 @@ describe('network.security-group in the engine: the gate of network.source-cidr'
   }
 
   it.each([
-    { name: 'TCP passed', w: A, tcpOutcome: { status: 'pass', summary: 'connected' } as ProbeOutcome, sg: 'skip', aws: false },
-    { name: 'TCP refused', w: B, tcpOutcome: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, sg: 'skip', aws: false },
-    { name: 'TCP timed out', w: A, tcpOutcome: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, sg: 'fail', aws: true },
+    { name: 'TCP passed', w: A, tcpOutcome: { status: 'pass', detail: 'connected' } as ProbeOutcome, sg: 'skip', aws: false },
+    { name: 'TCP refused', w: B, tcpOutcome: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, sg: 'skip', aws: false },
+    { name: 'TCP timed out', w: A, tcpOutcome: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, sg: 'fail', aws: true },
   ])('$name → security-group $sg', async ({ w, tcpOutcome, sg, aws }) => {
     const env = chainEnv(w, aws)
-    const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), stub('network.tcp-connect', tcpOutcome), sourceCidrProbe, securityGroupProbe], {
+    const results = await runProbes([stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), stub('network.tcp-connect', tcpOutcome), sourceCidrProbe, securityGroupProbe], {
       env,
       target: makeTarget({ cluster: w.cluster, region: w.region }),
       options: DEFAULT_OPTIONS,
@@ -329,7 +329,7 @@ describe('network.security-group in the engine: the gate of network.source-cidr'
 
   it('the audit reads it without any TCP result', async () => {
     const env = chainEnv(B, true)
-    const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(B) }), sourceCidrProbe, securityGroupProbe], {
+    const results = await runProbes([stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(B) }), sourceCidrProbe, securityGroupProbe], {
       env,
       target: makeTarget({ cluster: B.cluster, region: B.region }),
       options: { ...DEFAULT_OPTIONS, mode: 'audit' },

@@ -164,7 +164,7 @@ describe('network.source-cidr: the gate', () => {
       data: { 'cluster.describe': cluster(A) },
       results: result ? { 'network.tcp-connect': result } : {},
     })
-    expect(outcome).toEqual({ status: 'skip', summary: why })
+    expect(outcome).toEqual({ status: 'skip', detail: why })
   })
 
   it.each([
@@ -187,7 +187,7 @@ describe('network.source-cidr: the gate', () => {
       data: { 'cluster.describe': clusterInfo({ name: A.cluster }) },
       results: { 'network.tcp-connect': TIMED_OUT },
     })
-    expect(outcome).toEqual({ status: 'skip', summary: 'DescribeCluster named no VPC' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'DescribeCluster named no VPC' })
   })
 })
 
@@ -201,7 +201,7 @@ describe('network.source-cidr: inferred from the peerings', () => {
     const p = side === 'requester' ? peering(w.pcx, clusterSide, vpnSide) : peering(w.pcx, vpnSide, clusterSide)
     const { outcome, path } = await run(w, { peerings: ok([p]) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnCidr}: the VPC on the other side of ${w.pcx} (active)`)
+    expect(outcome.detail).toBe(`${w.vpnCidr}: the VPC on the other side of ${w.pcx} (active)`)
     expect(path.sources).toEqual([{ cidr: w.vpnCidr, via: 'peering', connectionId: w.pcx, remoteVpcId: w.vpnVpcId, why: `the VPC on the other side of ${w.pcx} (active)` }])
     expect(path.clusterVpcId).toBe(w.vpcId)
     expect(path.clusterCidrs).toEqual([w.cidr])
@@ -312,7 +312,7 @@ describe('network.source-cidr: --source-cidr', () => {
     expect(path.sources[0]).toMatchObject({ cidr: flag, via: 'flag', why })
     expect(path.sources[0]?.connectionId).toBe(connection)
     if (connection) expect(path.sources[0]?.remoteVpcId).toBe(w.vpnVpcId)
-    expect(outcome.summary).toBe(`${flag}: ${why}`)
+    expect(outcome.detail).toBe(`${flag}: ${why}`)
   })
 })
 
@@ -402,7 +402,7 @@ describe('network.source-cidr: nothing connects the cluster VPC', () => {
   it.each([A, B])('$cluster: fail routing, not confirmed, refining the TCP timeout', async (w) => {
     const { outcome, path } = await run(w, { tables: isolated(w), peerings: ok([]) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'NO_SOURCE_NETWORK', category: 'routing', confirmed: false, refines: 'network.tcp-connect' })
-    expect(outcome.summary).toBe(`nothing connects ${w.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`)
+    expect(outcome.detail).toBe(`nothing connects ${w.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`)
     expect(outcome.alternatives).toEqual([expect.objectContaining({ category: 'security-group', summary: expect.stringContaining('--source-cidr') })])
     expect(path.sources).toEqual([])
   })
@@ -415,19 +415,19 @@ describe('network.source-cidr: nothing connects the cluster VPC', () => {
 
   it('route tables that cannot be read make it skip with the action', async () => {
     const { outcome } = await run(B, { tables: awsError('AWS_ACCESS_DENIED', 'not authorized', { action: 'ec2:DescribeRouteTables', errorName: 'UnauthorizedOperation' }) })
-    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', summary: 'not allowed to call ec2:DescribeRouteTables: allow it to settle this link' })
+    expect(outcome).toMatchObject({ status: 'skip', code: 'AWS_ACCESS_DENIED', detail: 'not allowed to call ec2:DescribeRouteTables: allow it to settle this link' })
   })
 })
 
 describe('network.source-cidr in the engine: dependents follow the gate', () => {
   const stub = (id: ProbeId, outcome: ProbeOutcome): Probe => ({ id, layer: id.split('.')[0] as Probe['layer'], title: id, run: async () => outcome })
-  const describeStub = stub('cluster.describe', { status: 'pass', summary: 'described', data: cluster(A) })
-  const dependent: Probe = { id: 'network.security-group', layer: 'network', title: 'dependent', needs: ['network.source-cidr'], run: async () => ({ status: 'pass', summary: 'ran' }) }
+  const describeStub = stub('cluster.describe', { status: 'pass', detail: 'described', data: cluster(A) })
+  const dependent: Probe = { id: 'network.security-group', layer: 'network', title: 'dependent', needs: ['network.source-cidr'], run: async () => ({ status: 'pass', detail: 'ran' }) }
 
   it.each([
-    { name: 'TCP passed', tcpOutcome: { status: 'pass', summary: 'connected' } as ProbeOutcome, source: 'skip', dep: 'skip' },
-    { name: 'TCP refused', tcpOutcome: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, source: 'skip', dep: 'skip' },
-    { name: 'TCP timed out', tcpOutcome: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, source: 'pass', dep: 'pass' },
+    { name: 'TCP passed', tcpOutcome: { status: 'pass', detail: 'connected' } as ProbeOutcome, source: 'skip', dep: 'skip' },
+    { name: 'TCP refused', tcpOutcome: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, source: 'skip', dep: 'skip' },
+    { name: 'TCP timed out', tcpOutcome: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, source: 'pass', dep: 'pass' },
   ])('$name: source-cidr $source, its dependents $dep', async ({ tcpOutcome, source, dep }) => {
     const { env } = envFor(A)
     const results = await runProbes([describeStub, stub('network.tcp-connect', tcpOutcome), sourceCidrProbe, dependent], {
@@ -447,7 +447,7 @@ describe('network.source-cidr in the engine: dependents follow the gate', () => 
 
   it('the audit runs it without a TCP probe at all', async () => {
     const { env } = envFor(B)
-    const results = await runProbes([stub('cluster.describe', { status: 'pass', summary: 'described', data: cluster(B) }), sourceCidrProbe, dependent], {
+    const results = await runProbes([stub('cluster.describe', { status: 'pass', detail: 'described', data: cluster(B) }), sourceCidrProbe, dependent], {
       env,
       target: makeTarget({ cluster: B.cluster, region: B.region }),
       options: { ...DEFAULT_OPTIONS, mode: 'audit' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { tcpConnectProbe, type TcpResult } from '../../../../src/probes/network/tcp-connect.js'
-import type { ResolvedEndpoint, RouteVerdict } from '../../../../src/probes/shared.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
+import type { RouteVerdict } from '../../../../src/probes/routing/local-route.js'
 import { fakeEnv, runProbe, type NetAnswer } from '../../../helpers/fake-env.js'
 
 const HOST = '0a1b2c3d4e5f60718293a4b5c6d7e8f9.gr7.ap-northeast-2.eks.amazonaws.com'
@@ -36,7 +37,7 @@ describe('network.tcp-connect', () => {
   ])('passes when every IP connects ($ips on $port)', async ({ ips, port }) => {
     const { outcome, env } = await run({ ips, port, answers: Object.fromEntries(ips.map((ip) => [ip, { ok: true, localAddress: '100.101.102.103', ms: 14 }])) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`connected to ${ips.map((ip) => `${ip}:${port} in 14 ms`).join(', ')}`)
+    expect(outcome.detail).toBe(`connected to ${ips.map((ip) => `${ip}:${port} in 14 ms`).join(', ')}`)
     expect(outcome.evidence).toMatchObject({ port, connections: ips.map((ip) => ({ ip, result: 'connected', localAddress: '100.101.102.103' })) })
     expect((outcome.data as TcpResult[]).map((r) => r.ip)).toEqual(ips)
     // Each connect is bounded by --connect-timeout.
@@ -57,8 +58,8 @@ describe('network.tcp-connect', () => {
     expect(outcome).toMatchObject({ status: 'fail', code: 'TCP_TIMEOUT', category: 'security-group', confirmed: false })
     expect(outcome.alternatives?.length).toBeGreaterThan(0)
     expect(outcome.alternatives?.every((a) => a.category === 'routing')).toBe(true)
-    for (const ip of ips) expect(outcome.summary).toContain(`TCP to ${ip}:443 times out after 3000 ms`)
-    expect(outcome.summary).toContain('security group')
+    for (const ip of ips) expect(outcome.detail).toContain(`TCP to ${ip}:443 times out after 3000 ms`)
+    expect(outcome.detail).toContain('security group')
     expect(outcome.fixes?.[0]?.commands[0]).toContain(`--cluster ${cluster} --region ${region}`)
     expect(outcome.evidence?.connections).toEqual(ips.map((ip) => expect.objectContaining({ ip, result: 'TCP_TIMEOUT' })))
   })
@@ -77,17 +78,17 @@ describe('network.tcp-connect', () => {
     const ips = [ok, bad]
     const { outcome } = await run({ ips, answers: { [ok]: 'ok', [bad]: 'TCP_TIMEOUT' }, routes: routes('vpn', ips) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TCP_PARTIAL', category: 'routing', confirmed: false })
-    expect(outcome.summary).toMatch(/^intermittent: /)
-    expect(outcome.summary).toContain(`TCP to ${bad}:443 times out`)
-    expect(outcome.summary).toContain(`while ${ok} answers`)
-    expect(outcome.summary).toContain('1 of 2 endpoint IPs')
+    expect(outcome.detail).toMatch(/^intermittent: /)
+    expect(outcome.detail).toContain(`TCP to ${bad}:443 times out`)
+    expect(outcome.detail).toContain(`while ${ok} answers`)
+    expect(outcome.detail).toContain('1 of 2 endpoint IPs')
     expect(outcome.alternatives?.length).toBeGreaterThan(0)
   })
 
   it('refused: something else listens there, most likely not the API server', async () => {
     const { outcome } = await run({ ips: ['10.0.10.239'], answers: { '10.0.10.239': 'TCP_REFUSED' }, routes: routes('vpn', ['10.0.10.239']) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TCP_REFUSED', category: 'routing', confirmed: false })
-    expect(outcome.summary).toContain('TCP to 10.0.10.239:443 is refused')
+    expect(outcome.detail).toContain('TCP to 10.0.10.239:443 is refused')
     expect(outcome.alternatives).toEqual([expect.objectContaining({ category: 'dns' })])
     // No dropped SYN, so nothing for the AWS side to settle.
     expect(outcome.fixes ?? []).toEqual([])
@@ -99,7 +100,7 @@ describe('network.tcp-connect', () => {
       answers: { '10.0.10.239': { ok: false, code: 'TCP_UNREACHABLE', message: 'EHOSTUNREACH connect EHOSTUNREACH 10.0.10.239:443', ms: 3 } },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TCP_UNREACHABLE', category: 'routing', confirmed: true })
-    expect(outcome.summary).toContain('TCP to 10.0.10.239:443 is unreachable')
+    expect(outcome.detail).toContain('TCP to 10.0.10.239:443 is unreachable')
     expect(outcome.evidence?.connections).toEqual([expect.objectContaining({ error: 'EHOSTUNREACH connect EHOSTUNREACH 10.0.10.239:443' })])
   })
 

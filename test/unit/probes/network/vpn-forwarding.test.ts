@@ -48,13 +48,13 @@ describe('network.vpn-forwarding', () => {
     { w: A, failed: 'network.vpn-router' as ProbeId },
   ])('$w.cluster: skips when $failed already explains the dropped connection', async ({ w, failed }) => {
     const results = { ...allPassed(), [failed]: result(failed, 'fail', { code: 'SG_NO_RULE' }) }
-    expect(await run(w, { results })).toEqual({ status: 'skip', summary: `${failed} already explains the dropped connection` })
+    expect(await run(w, { results })).toEqual({ status: 'skip', detail: `${failed} already explains the dropped connection` })
   })
 
   it.each([A, B])('$cluster: every AWS link in order → the router itself: fail routing, not confirmed, refining the timeout', async (w) => {
     const outcome = await run(w, { results: allPassed() })
     expect(outcome).toMatchObject({ status: 'fail', code: 'VPN_NOT_FORWARDING', category: 'routing', confirmed: false, refines: 'network.tcp-connect' })
-    expect(outcome.summary).toBe('the AWS side is in order (vpn-router, vpn-route, peering, nacl, security-group, route-tables): the VPN router does not forward or does not source-NAT')
+    expect(outcome.detail).toBe('the AWS side is in order (vpn-router, vpn-route, peering, nacl, security-group, route-tables): the VPN router does not forward or does not source-NAT')
     expect(outcome.alternatives?.map((a) => a.category)).toEqual(['routing', 'routing'])
     expect(outcome.alternatives?.[0]?.summary).toContain('SNAT is off')
     expect(outcome.alternatives?.[1]?.summary).toContain('IP forwarding is off')
@@ -75,14 +75,14 @@ describe('network.vpn-forwarding', () => {
     expect(outcome.fixes?.[2]?.commands[0]).toBe(
       `aws ec2 describe-instances --filters Name=private-ip-address,Values=<router private IP> --query 'Reservations[].Instances[].[InstanceId,SourceDestCheck]' --region ${B.region}`,
     )
-    expect(outcome.summary).toMatch(/^the AWS side is in order \(vpn-route, peering, nacl, security-group, route-tables\)/)
+    expect(outcome.detail).toMatch(/^the AWS side is in order \(vpn-route, peering, nacl, security-group, route-tables\)/)
   })
 
   it('links that could not be read are named', async () => {
     const denied = (id: ProbeId) => result(id, 'skip', { code: 'AWS_ACCESS_DENIED', detail: 'not allowed' })
     const results = { ...allPassed(), 'network.nacl': denied('network.nacl'), 'network.security-group': denied('network.security-group') }
     const outcome = await run(A, { results })
-    expect(outcome.summary).toBe(
+    expect(outcome.detail).toBe(
       'the AWS side is in order (vpn-router, vpn-route, peering, route-tables), except what could not be read (network.nacl, network.security-group): the VPN router does not forward or does not source-NAT',
     )
   })
@@ -95,7 +95,7 @@ describe('network.vpn-forwarding', () => {
   it('does not apply to the audit: the router kernel is not visible from AWS', async () => {
     expect(await run(A, { results: allPassed(), options: { mode: 'audit' } })).toEqual({
       status: 'skip',
-      summary: "the audit reads AWS only; the router's kernel is checked from a workstation",
+      detail: "the audit reads AWS only; the router's kernel is checked from a workstation",
     })
   })
 })
@@ -123,8 +123,8 @@ describe('network.vpn-forwarding in the engine', () => {
     const e = env(w, sgAdmits)
     const results = await runProbes(
       [
-        stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }),
-        stub('network.tcp-connect', { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' }),
+        stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }),
+        stub('network.tcp-connect', { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' }),
         sourceCidrProbe,
         securityGroupProbe,
         vpnForwardingProbe,
@@ -140,7 +140,7 @@ describe('network.vpn-forwarding in the engine', () => {
   it('TCP passed: skipped with the source-cidr gate, nothing read', async () => {
     const e = fakeEnv()
     const results = await runProbes(
-      [stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(A) }), stub('network.tcp-connect', { status: 'pass', summary: 'ok' }), sourceCidrProbe, vpnForwardingProbe],
+      [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(A) }), stub('network.tcp-connect', { status: 'pass', detail: 'ok' }), sourceCidrProbe, vpnForwardingProbe],
       { env: e, target: makeTarget({ cluster: A.cluster, region: A.region }), options: DEFAULT_OPTIONS },
     )
     expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'skip', 'skip'])

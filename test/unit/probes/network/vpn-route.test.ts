@@ -105,7 +105,7 @@ describe('network.vpn-route: with the VPN router known', () => {
     const { outcome, asked } = await run(w, path(w, { router: router(w) }), ok(vpnTables(w)))
     expect(asked).toEqual([{ by: { vpcId: w.vpnVpcId }, o: expect.objectContaining({ region: w.region }) }])
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnTable} routes ${w.ips.join(', ')} through ${w.pcx}`)
+    expect(outcome.detail).toBe(`${w.vpnTable} routes ${w.ips.join(', ')} through ${w.pcx}`)
     expect(outcome.evidence).toEqual({
       vpc: w.vpnVpcId,
       basis: `the route table of the VPN router's subnet ${w.vpnSubnet}`,
@@ -118,7 +118,7 @@ describe('network.vpn-route: with the VPN router known', () => {
     const tables = [...vpnTables(w, []), table('rtb-0private00000000', w.vpnVpcId, [route(w.cidr, w.pcx)], { subnetIds: ['subnet-0private00000000'] })]
     const { outcome } = await run(w, path(w, { router: router(w) }), ok(tables))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING', category: 'routing', refines: 'network.tcp-connect', confirmed: true })
-    expect(outcome.summary).toBe(`on the VPN side, ${w.vpnTable} of ${w.vpnVpcId} has no route to ${w.ips[0]} through ${w.pcx}: packets never leave the VPN VPC`)
+    expect(outcome.detail).toBe(`on the VPN side, ${w.vpnTable} of ${w.vpnVpcId} has no route to ${w.ips[0]} through ${w.pcx}: packets never leave the VPN VPC`)
     expect(outcome.fixes?.map((f) => f.commands)).toEqual([
       [`aws ec2 create-route --route-table-id ${w.vpnTable} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`],
     ])
@@ -131,7 +131,7 @@ describe('network.vpn-route: with the VPN router known', () => {
   it.each([A, B])('$cluster: a blackhole route to the cluster → replace-route', async (w) => {
     const { outcome } = await run(w, path(w, { router: router(w) }), ok(vpnTables(w, [route(w.cidr, w.pcx, 'blackhole')])))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE', category: 'routing', confirmed: true })
-    expect(outcome.summary).toBe(`on the VPN side, ${w.vpnTable} of ${w.vpnVpcId} sends the cluster into a blackhole: packets never leave the VPN VPC`)
+    expect(outcome.detail).toBe(`on the VPN side, ${w.vpnTable} of ${w.vpnVpcId} sends the cluster into a blackhole: packets never leave the VPN VPC`)
     expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 replace-route --route-table-id ${w.vpnTable} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`])
   })
 
@@ -152,7 +152,7 @@ describe('network.vpn-route: with the VPN router known', () => {
     const tables = [table(B.vpnMain, B.vpnVpcId, [route(B.vpnCidr, 'local'), route(B.cidr, B.pcx)], { main: true })]
     const { outcome } = await run(B, path(B, { router: router(B, 'subnet-0norouteassoc0000') }), ok(tables))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${B.vpnMain} routes ${B.ips.join(', ')} through ${B.pcx}`)
+    expect(outcome.detail).toBe(`${B.vpnMain} routes ${B.ips.join(', ')} through ${B.pcx}`)
     expect(outcome.evidence?.basis).toBe("the route table of the VPN router's subnet subnet-0norouteassoc0000")
   })
 
@@ -175,7 +175,7 @@ describe('network.vpn-route: without a known router', () => {
     const tables = [...vpnTables(w), table('rtb-0orphan000000000', w.vpnVpcId, [route(w.cidr, w.pcx)])]
     const { outcome } = await run(w, path(w), ok(tables))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.vpnTable} routes ${w.ips.join(', ')} through ${w.pcx}`)
+    expect(outcome.detail).toBe(`${w.vpnTable} routes ${w.ips.join(', ')} through ${w.pcx}`)
     expect(outcome.evidence?.basis).toBe('every route table of the VPC (no VPN router named)')
     expect((outcome.evidence?.tables as { routeTable: string }[]).map((t) => t.routeTable)).toEqual([w.vpnMain, w.vpnTable])
   })
@@ -183,14 +183,14 @@ describe('network.vpn-route: without a known router', () => {
   it.each([A, B])('$cluster: none routes back → fail, not confirmed (the router may use a table not looked at)', async (w) => {
     const { outcome } = await run(w, path(w), ok(vpnTables(w, [])))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING', category: 'routing', confirmed: false, refines: 'network.tcp-connect' })
-    expect(outcome.summary).toBe(`on the VPN side, ${w.vpnMain} of ${w.vpnVpcId} has no route to ${w.ips[0]} through ${w.pcx}: packets never leave the VPN VPC`)
+    expect(outcome.detail).toBe(`on the VPN side, ${w.vpnMain} of ${w.vpnVpcId} has no route to ${w.ips[0]} through ${w.pcx}: packets never leave the VPN VPC`)
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 create-route --route-table-id ${w.vpnMain} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`)
   })
 
   it('without endpoint IPs the cluster CIDR is what must be routed', async () => {
     const { outcome } = await run(A, path(A, { ips: false }), ok(vpnTables(A)))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${A.vpnTable} routes ${A.cidr} through ${A.pcx}`)
+    expect(outcome.detail).toBe(`${A.vpnTable} routes ${A.cidr} through ${A.pcx}`)
   })
 
   it('a wider route (the cluster CIDR inside a /8 through the peering) still routes the IPs', async () => {
@@ -203,12 +203,12 @@ describe('network.vpn-route: cannot judge', () => {
   it('skips when the source is not a peered VPC (TGW)', async () => {
     const tgw: SourceNetwork = { cidr: '192.168.0.0/16', via: 'tgw', connectionId: 'tgw-c2fdc68cccdf5a276', why: 'routed' }
     const outcome = await runProbe(vpnRouteProbe, { env: fakeEnv(), target: { cluster: B.cluster, region: B.region }, data: { 'network.source-cidr': path(B, { sources: [tgw] }) } })
-    expect(outcome).toEqual({ status: 'skip', summary: 'the source is not a peered VPC in this account and region: its route tables are not readable here' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'the source is not a peered VPC in this account and region: its route tables are not readable here' })
   })
 
   it('skips when neither the endpoint IPs nor the cluster CIDR are known', async () => {
     const { outcome } = await run(A, path(A, { ips: false, cidrs: [] }), ok(vpnTables(A)))
-    expect(outcome).toEqual({ status: 'skip', summary: 'neither the endpoint IPs nor the cluster VPC CIDR are known' })
+    expect(outcome).toEqual({ status: 'skip', detail: 'neither the endpoint IPs nor the cluster VPC CIDR are known' })
   })
 
   it('skips when the VPN VPC route tables cannot be read', async () => {
@@ -223,9 +223,9 @@ describe('network.vpn-route in the engine: the gate of network.source-cidr', () 
   const peering = (w: World): PeeringInfo => ({ id: w.pcx, status: 'active', requester: { vpcId: w.vpcId, cidrs: [w.cidr] }, accepter: { vpcId: w.vpnVpcId, cidrs: [w.vpnCidr] } })
 
   it.each([
-    { name: 'TCP passed', w: A, tcp: { status: 'pass', summary: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, expected: 'pass', aws: true, mode: 'check' as const },
+    { name: 'TCP passed', w: A, tcp: { status: 'pass', detail: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP timed out', w: A, tcp: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, expected: 'pass', aws: true, mode: 'check' as const },
     { name: 'the audit without TCP', w: B, tcp: undefined, expected: 'pass', aws: true, mode: 'audit' as const },
   ])('$name → vpn-route $expected', async ({ w, tcp, expected, aws, mode }) => {
     const clusterTables: RouteTableInfo[] = [table('rtb-main', w.vpcId, [route(w.cidr, 'local')], { main: true })]
@@ -242,8 +242,8 @@ describe('network.vpn-route in the engine: the gate of network.source-cidr', () 
         : {},
     )
     const probes = [
-      stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }),
-      stub('cluster.vpc', { status: 'pass', summary: 'ok', data: { vpcId: w.vpcId, cidrs: [w.cidr] } }),
+      stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }),
+      stub('cluster.vpc', { status: 'pass', detail: 'ok', data: { vpcId: w.vpcId, cidrs: [w.cidr] } }),
       ...(tcp ? [stub('network.tcp-connect', tcp)] : []),
       sourceCidrProbe,
       vpnRouteProbe,

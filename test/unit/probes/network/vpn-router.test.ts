@@ -44,7 +44,7 @@ describe('network.vpn-router', () => {
   ])('$w.cluster: source/dest check on → fail routing with modify-instance-attribute', async ({ w, how }) => {
     const outcome = await run(w, path(w, { ...instance(w, true), how }))
     expect(outcome).toMatchObject({ status: 'fail', code: 'SOURCE_DEST_CHECK_ON', category: 'routing', refines: 'network.tcp-connect', confirmed: false })
-    expect(outcome.summary).toBe(`the VPN router ${w.routerId} (${w.routerIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`)
+    expect(outcome.detail).toBe(`the VPN router ${w.routerId} (${w.routerIp}) has source/dest check on: EC2 drops every packet it forwards without source NAT`)
     expect(outcome.evidence).toEqual({ instanceId: w.routerId, privateIp: w.routerIp, found: how, sourceDestCheck: true, state: 'running' })
     expect(outcome.fixes).toHaveLength(1)
     expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 modify-instance-attribute --instance-id ${w.routerId} --no-source-dest-check --region ${w.region}`])
@@ -57,19 +57,19 @@ describe('network.vpn-router', () => {
   ])('$w.cluster: source/dest check off passes and says how the router was found', async ({ w, how }) => {
     const outcome = await run(w, path(w, { ...instance(w, false), how }))
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`${w.routerId} (${w.routerIp}, found by ${how}) has source/dest check off`)
+    expect(outcome.detail).toBe(`${w.routerId} (${w.routerIp}, found by ${how}) has source/dest check off`)
     expect(outcome.fixes).toBeUndefined()
   })
 
   it('no router named: skip with how to name it', async () => {
-    expect(await run(A, path(A))).toEqual({ status: 'skip', summary: 'no VPN router named: pass --vpn-instance or --vpn-ip to check it' })
+    expect(await run(A, path(A))).toEqual({ status: 'skip', detail: 'no VPN router named: pass --vpn-instance or --vpn-ip to check it' })
   })
 
   it.each([
     { target: { vpnIp: '172.31.9.9' }, given: '172.31.9.9' },
     { target: { vpnInstance: 'i-0feedfacecafe0000' }, given: 'i-0feedfacecafe0000' },
   ])('a named router that was not found ($given): skip saying so', async ({ target, given }) => {
-    expect(await run(B, path(B), target)).toEqual({ status: 'skip', summary: `the VPN router ${given} was not found in ${B.region}` })
+    expect(await run(B, path(B), target)).toEqual({ status: 'skip', detail: `the VPN router ${given} was not found in ${B.region}` })
   })
 
   it('in the audit the finding stands alone', async () => {
@@ -86,9 +86,9 @@ describe('network.vpn-router in the engine: the gate of network.source-cidr', ()
   const peering = (w: World): PeeringInfo => ({ id: w.pcx, status: 'active', requester: { vpcId: w.vpcId, cidrs: [w.cidr] }, accepter: { vpcId: w.vpnVpcId, cidrs: [w.vpnCidr] } })
 
   it.each([
-    { name: 'TCP passed', w: A, tcp: { status: 'pass', summary: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', summary: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
-    { name: 'TCP timed out', w: B, tcp: { status: 'fail', code: 'TCP_TIMEOUT', summary: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
+    { name: 'TCP passed', w: A, tcp: { status: 'pass', detail: 'ok' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP refused', w: B, tcp: { status: 'fail', code: 'TCP_REFUSED', detail: 'refused' } as ProbeOutcome, expected: 'skip', aws: false, mode: 'check' as const },
+    { name: 'TCP timed out', w: B, tcp: { status: 'fail', code: 'TCP_TIMEOUT', detail: 'timeout' } as ProbeOutcome, expected: 'fail', aws: true, mode: 'check' as const },
     { name: 'the audit without TCP', w: A, tcp: undefined, expected: 'fail', aws: true, mode: 'audit' as const },
   ])('$name → vpn-router $expected (router named by --vpn-ip)', async ({ w, tcp, expected, aws, mode }) => {
     const tables: RouteTableInfo[] = [{ id: 'rtb-main', vpcId: w.vpcId, main: true, subnetIds: [], routes: [] }]
@@ -105,7 +105,7 @@ describe('network.vpn-router in the engine: the gate of network.source-cidr', ()
           }
         : {},
     )
-    const probes = [stub('cluster.describe', { status: 'pass', summary: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, vpnRouterProbe]
+    const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, vpnRouterProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region, vpnIp: w.routerIp }), options: { ...DEFAULT_OPTIONS, mode } })
     const result = results.find((r) => r.id === 'network.vpn-router')
     expect(result?.status).toBe(expected)

@@ -3,7 +3,9 @@ import type { Fix } from '../../../../src/engine/types.js'
 import type { Platform } from '../../../../src/platform/env.js'
 import { windowsFindNetRouteArgs } from '../../../../src/platform/parsers/route-windows.js'
 import { localRouteProbe } from '../../../../src/probes/routing/local-route.js'
-import type { ResolvedEndpoint, RouteVerdict, TailscaleState } from '../../../../src/probes/shared.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
+import type { RouteVerdict } from '../../../../src/probes/routing/local-route.js'
+import type { TailscaleState } from '../../../../src/probes/routing/tailscale.js'
 import {
   fakeEnv,
   readCapture,
@@ -236,7 +238,7 @@ describe('routing.local-route: route kinds per OS', () => {
     expect((outcome.evidence?.routes as unknown[])[0]).toMatchObject({ ip, kind, ...evidence })
     if (status === 'fail') {
       expect(outcome.category).toBe('routing')
-      expect(outcome.summary).toContain(ip)
+      expect(outcome.detail).toContain(ip)
       expect(outcome.fixes).toHaveLength(1)
     }
     for (const c of env.script.calls) expect(c.options.timeoutMs).toBeGreaterThan(0)
@@ -245,7 +247,7 @@ describe('routing.local-route: route kinds per OS', () => {
   it('names the interface and gateway the private IP leaks through', async () => {
     const env = fakeEnv({ which: { ip: '/usr/sbin/ip' }, exec: [linuxRoute('default-gateway', '172.20.3.4')] })
     const outcome = await runProbe(localRouteProbe, { env, data: { 'dns.system': resolved('172.20.3.4') } })
-    expect(outcome.summary).toBe('172.20.3.4 leaves through eth0, not a VPN: 172.20.3.4 via eth0 (gateway 192.0.2.1)')
+    expect(outcome.detail).toBe('172.20.3.4 leaves through eth0, not a VPN: 172.20.3.4 via eth0 (gateway 192.0.2.1)')
   })
 
   it('checks every endpoint IP on its own and says when only some miss the VPN', async () => {
@@ -255,8 +257,8 @@ describe('routing.local-route: route kinds per OS', () => {
     })
     const outcome = await runProbe(localRouteProbe, { env, data: { 'dns.system': resolved('10.0.12.34', '10.0.45.67') } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_NOT_VPN' })
-    expect(outcome.summary).toContain('10.0.45.67 leaves through eth0, not a VPN (1 of 2 endpoint IPs)')
-    expect(outcome.summary).not.toContain('10.0.12.34 via')
+    expect(outcome.detail).toContain('10.0.45.67 leaves through eth0, not a VPN (1 of 2 endpoint IPs)')
+    expect(outcome.detail).not.toContain('10.0.12.34 via')
     expect(routesOf(outcome.data)).toEqual([
       { ip: '10.0.12.34', kind: 'vpn' },
       { ip: '10.0.45.67', kind: 'default' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { tailscaleProbe } from '../../../../src/probes/routing/tailscale.js'
-import type { TailscaleState } from '../../../../src/probes/shared.js'
+import type { TailscaleState } from '../../../../src/probes/routing/tailscale.js'
 import { fakeEnv, readFixture, runProbe, type ScriptedCall } from '../../../helpers/fake-env.js'
 
 /** Real `tailscale status --json` and `tailscale debug prefs` outputs (test/fixtures/SOURCES.md). */
@@ -30,7 +30,7 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe('Tailscale 1.76.1 is Running; 0 subnet routers in the tailnet; accept-routes on')
+    expect(outcome.detail).toBe('Tailscale 1.76.1 is Running; 0 subnet routers in the tailnet; accept-routes on')
     expect(outcome.evidence).toMatchObject({ path: '/usr/bin/tailscale', version: '1.76.1-ERR-BuildInfo', backendState: 'Running', acceptRoutes: true, subnetRouters: [] })
     const state = outcome.data as TailscaleState
     expect(state.status?.peers.map((p) => p.hostName)).toEqual(['iStoreOS'])
@@ -45,7 +45,7 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain('Tailscale 1.48.1 is Running; 1 subnet router in the tailnet')
+    expect(outcome.detail).toContain('Tailscale 1.48.1 is Running; 1 subnet router in the tailnet')
     expect(outcome.evidence?.subnetRouters).toEqual([
       {
         host: 'headscale-848499b648-cqpgx',
@@ -72,8 +72,8 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain('Tailscale 1.102.4 is Running')
-    expect(outcome.summary).toContain('accept-routes off')
+    expect(outcome.detail).toContain('Tailscale 1.102.4 is Running')
+    expect(outcome.detail).toContain('accept-routes off')
     expect(outcome.evidence).toMatchObject({ acceptRoutes: false, health: [warning] })
   })
 
@@ -83,7 +83,7 @@ describe('routing.tailscale', () => {
       exec: calls('/usr/bin/tailscale', { stdout: withField(LINUX_STATUS, 'BackendState', state) }, { stdout: GNOME_PREFS }),
     })
     const outcome = await runProbe(tailscaleProbe, { env })
-    expect(outcome).toMatchObject({ status: 'warn', code: 'VPN_NOT_RUNNING', summary: `Tailscale is ${state}, not Running` })
+    expect(outcome).toMatchObject({ status: 'warn', code: 'VPN_NOT_RUNNING', detail: `Tailscale is ${state}, not Running` })
     expect((outcome.data as TailscaleState).status?.backendState).toBe(state)
   })
 
@@ -95,7 +95,7 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome).toMatchObject({ status: 'warn', code: 'VPN_NOT_RUNNING' })
-    expect(outcome.summary).toBe(`tailscale status failed: ${message}`)
+    expect(outcome.detail).toBe(`tailscale status failed: ${message}`)
     expect(outcome.data).toEqual({ path: '/usr/bin/tailscale', error: message })
   })
 
@@ -106,7 +106,7 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome).toMatchObject({ status: 'warn', code: 'VPN_NOT_RUNNING' })
-    expect(outcome.summary).toContain('did not answer within 4 s')
+    expect(outcome.detail).toContain('did not answer within 4 s')
     for (const call of env.script.calls) expect(call.options.timeoutMs).toBe(4000)
   })
 
@@ -117,7 +117,7 @@ describe('routing.tailscale', () => {
     })
     const outcome = await runProbe(tailscaleProbe, { env })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('could not read tailscale status')
+    expect(outcome.detail).toContain('could not read tailscale status')
     expect((outcome.data as TailscaleState).error).toContain('not JSON')
   })
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Platform } from '../../../../src/platform/env.js'
 import { vpnPeerProbe } from '../../../../src/probes/routing/vpn-peer.js'
-import type { RouteVerdict, TailscaleState } from '../../../../src/probes/shared.js'
+import type { RouteVerdict } from '../../../../src/probes/routing/local-route.js'
+import type { TailscaleState } from '../../../../src/probes/routing/tailscale.js'
 import { fakeEnv, runProbe, tailscalePeer, tailscaleState } from '../../../helpers/fake-env.js'
 
 function route(ip: string, iface: string, kind: RouteVerdict['kind'] = 'vpn'): RouteVerdict {
@@ -39,7 +40,7 @@ describe('routing.vpn-peer', () => {
     const peer = router({ host, ip: '100.88.1.2', routes: [cidr], curAddr: '203.0.113.9:41641' })
     const outcome = await run({ platform, routes: [route(ip, iface)], tailscale: tailscaleState({ peers: [peer] }) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`carried by ${host} (${cidr}), online`)
+    expect(outcome.detail).toBe(`carried by ${host} (${cidr}), online`)
     expect(outcome.evidence?.peers).toEqual([{ ip, peer: host, route: cidr, online: true, path: 'direct' }])
   })
 
@@ -50,7 +51,7 @@ describe('routing.vpn-peer', () => {
     const peer = router({ host, ip: peerIp, routes: [cidr], online: false, relay: 'tok' })
     const outcome = await run({ routes: [route(ip, 'tailscale0')], tailscale: tailscaleState({ peers: [peer] }) })
     expect(outcome).toMatchObject({ status: 'fail', code: 'VPN_PEER_OFFLINE', category: 'routing' })
-    expect(outcome.summary).toBe(`the subnet router ${host} that serves ${cidr} is offline`)
+    expect(outcome.detail).toBe(`the subnet router ${host} that serves ${cidr} is offline`)
     expect(outcome.evidence?.peers).toEqual([{ ip, peer: host, route: cidr, online: false, path: 'relay tok' }])
     const fix = outcome.fixes?.[0]
     expect(fix?.commands[0]).toBe(`tailscale ping ${peerIp}`)
@@ -63,7 +64,7 @@ describe('routing.vpn-peer', () => {
     const subnet = router({ host: 'vpn-router-apne2', ip: '100.88.1.2', routes: ['10.0.0.0/16'] })
     const outcome = await run({ routes: [route('10.0.12.34', 'tailscale0')], tailscale: tailscaleState({ peers: [exitNode, subnet] }) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toContain('vpn-router-apne2 (10.0.0.0/16)')
+    expect(outcome.detail).toContain('vpn-router-apne2 (10.0.0.0/16)')
   })
 
   it.each([
@@ -73,25 +74,25 @@ describe('routing.vpn-peer', () => {
     const other = router({ host: 'home-router', ip: '100.77.0.1', routes: ['192.168.50.0/24'] })
     const outcome = await run({ routes: [route(ip, 'tailscale0')], tailscale: tailscaleState({ peers: [other] }), vpcCidr: cidr })
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_NOT_VPN', category: 'routing' })
-    expect(outcome.summary).toContain(`${ip} goes into Tailscale but no peer serves a route covering it`)
+    expect(outcome.detail).toContain(`${ip} goes into Tailscale but no peer serves a route covering it`)
     expect(outcome.fixes?.[0]?.commands[0]).toContain(`--advertise-routes=${cidr}`)
   })
 
   it('skips when no endpoint IP is routed into a VPN', async () => {
     const outcome = await run({ routes: [route('10.0.12.34', 'eth0', 'default')], tailscale: tailscaleState({}) })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('no endpoint IP is routed into a VPN interface')
+    expect(outcome.detail).toContain('no endpoint IP is routed into a VPN interface')
   })
 
   it('skips a VPN that is not Tailscale', async () => {
     const outcome = await run({ routes: [route('10.0.12.34', 'wg0')], tailscale: tailscaleState({}) })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('the route goes into wg0, not Tailscale')
+    expect(outcome.detail).toContain('the route goes into wg0, not Tailscale')
   })
 
   it('skips a macOS utun route when Tailscale state is unknown', async () => {
     const outcome = await run({ platform: 'darwin', routes: [route('10.94.0.3', 'utun4')] })
     expect(outcome.status).toBe('skip')
-    expect(outcome.summary).toContain('utun4')
+    expect(outcome.detail).toContain('utun4')
   })
 })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Target } from '../../../../src/engine/types.js'
 import type { CertificateInfo } from '../../../../src/platform/env.js'
-import type { ResolvedEndpoint } from '../../../../src/probes/shared.js'
+import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
 import { handshakeProbe } from '../../../../src/probes/tls/handshake.js'
 import { clusterInfo, fakeEnv, runProbe, type FakeEnvOptions, type TlsAnswer } from '../../../helpers/fake-env.js'
 
@@ -72,7 +72,7 @@ describe('tls.handshake', () => {
   ])('passes when every IP presents a certificate the cluster CA from AWS verifies ($host)', async ({ host, ips }) => {
     const { outcome, env } = await run({ host, ips, describeCa: CLUSTER_CA, handshakes: Object.fromEntries(ips.map((ip) => [ip, verified(host)])) })
     expect(outcome.status).toBe('pass')
-    expect(outcome.summary).toBe(`TLSv1.3 certificate for ${host} verified against DescribeCluster certificateAuthority, valid until 2027-11-01`)
+    expect(outcome.detail).toBe(`TLSv1.3 certificate for ${host} verified against DescribeCluster certificateAuthority, valid until 2027-11-01`)
     expect(outcome.evidence).toMatchObject({ servername: host, ca: 'DescribeCluster certificateAuthority' })
     // SNI is the endpoint host, the CA is DescribeCluster's, each handshake is bounded.
     expect(env.record.handshakes).toEqual(ips.map((ip) => ({ ip, port: 443, servername: host, caPem: CLUSTER_CA, timeoutMs: 2000 })))
@@ -103,7 +103,7 @@ describe('tls.handshake', () => {
       issuedBy: [{ leaf: apiServerLeaf(SEOUL_HOST).pem, ca: OLD_CA, issued: false }],
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_STALE_CA', category: 'kubeconfig' })
-    expect(outcome.summary).toContain('not against kubeconfig /home/op/.kube/config')
+    expect(outcome.detail).toContain('not against kubeconfig /home/op/.kube/config')
     expect(outcome.fixes?.[0]?.category).toBe('kubeconfig')
     expect(outcome.fixes?.[0]?.commands).toEqual([
       `eksdoctor kubeconfig --cluster ${cluster} --region ${region} --profile ${profile}`,
@@ -118,8 +118,8 @@ describe('tls.handshake', () => {
       handshakes: { '172.20.3.4': { ok: true, verified: false, verifyError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', code: 'TLS_UNKNOWN_CA', protocol: 'TLSv1.3', chain: [apiServerLeaf(DUBLIN_HOST)] } },
     })
     expect(outcome.status).toBe('warn')
-    expect(outcome.summary).toContain('handshake with 172.20.3.4 done (TLSv1.3)')
-    expect(outcome.summary).toContain('no cluster CA')
+    expect(outcome.detail).toContain('handshake with 172.20.3.4 done (TLSv1.3)')
+    expect(outcome.detail).toContain('no cluster CA')
     expect(outcome.evidence).toMatchObject({ ca: null })
     expect(env.record.handshakes[0]?.caPem).toBeUndefined()
   })
@@ -136,7 +136,7 @@ describe('tls.handshake', () => {
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_STALE_CA', category: 'kubeconfig', confirmed: false })
     expect(outcome.alternatives?.length).toBeGreaterThan(0)
-    expect(outcome.summary).toContain(`${ip} presents a Kubernetes API server certificate (issuer kubernetes)`)
+    expect(outcome.detail).toContain(`${ip} presents a Kubernetes API server certificate (issuer kubernetes)`)
     expect(env.record.handshakes[0]?.caPem).toBe(OLD_CA)
     expect(outcome.fixes?.[0]?.commands).toContain(`aws eks update-kubeconfig --name ${cluster} --region ${region}`)
   })
@@ -153,8 +153,8 @@ describe('tls.handshake', () => {
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_UNKNOWN_CA', category: 'tls', confirmed: true })
     expect(outcome.alternatives ?? []).toEqual([])
-    expect(outcome.summary).toContain(`issued by "${issuer}"`)
-    expect(outcome.summary).toContain("this is not the cluster's certificate")
+    expect(outcome.detail).toContain(`issued by "${issuer}"`)
+    expect(outcome.detail).toContain("this is not the cluster's certificate")
     const fix = outcome.fixes?.[0]
     expect(fix?.category).toBe('tls')
     expect(fix?.title).toBe(`Stop the interception of ${host}`)
@@ -183,7 +183,7 @@ describe('tls.handshake', () => {
     const { outcome } = await run({ host, ips, describeCa: CLUSTER_CA, handshakes })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_TIMEOUT', category: 'routing', confirmed: false })
     expect(outcome.alternatives?.length).toBeGreaterThan(0)
-    expect(outcome.summary).toContain(`TCP to ${stuck} connects but the TLS handshake never completes`)
+    expect(outcome.detail).toContain(`TCP to ${stuck} connects but the TLS handshake never completes`)
     expect(outcome.fixes?.[0]?.commands.every((c) => c.includes(stuck))).toBe(true)
   })
 
@@ -196,6 +196,6 @@ describe('tls.handshake', () => {
       handshakes: { '10.0.10.239': { ok: true, verified: false, code: 'TLS_EXPIRED', verifyError: 'CERT_HAS_EXPIRED', chain: [leaf] } },
     })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_EXPIRED', category: 'tls' })
-    expect(outcome.summary).toContain('2025-01-01')
+    expect(outcome.detail).toContain('2025-01-01')
   })
 })
