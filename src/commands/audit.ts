@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
-import { DiagnoseCommand } from '../base-command.js'
-import type { Report } from '../engine/types.js'
+import { DiagnoseCommand } from '../diagnose-command.js'
+import type { AnyProbe, Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
 /** The layers the audit reads: AWS only, never this workstation's network. */
@@ -24,11 +24,13 @@ ${EXIT_CODES_HELP}`
       const { usageError } = await import('../errors.js')
       throw usageError('NO_CLUSTER', 'audit reads a cluster from AWS: pass --cluster NAME --region R (or --context)')
     }
-    return this.runDiagnosis(
-      (probe) => AWS_LAYERS.has(probe.layer) && probe.id !== 'network.tcp-connect',
-      ['cluster.endpoint-access', 'network.security-group', 'network.route-tables', 'network.nacl'],
-      { mode: 'audit', requirePrivate: this.flags['require-private'] },
-      (probe) => !AWS_LAYERS.has(probe.layer) || probe.id === 'network.tcp-connect',
-    )
+    const awsOnly = (probe: AnyProbe) => AWS_LAYERS.has(probe.layer) && probe.id !== 'network.tcp-connect'
+    return this.diagnose(this.flags, {
+      select: awsOnly,
+      exclude: (probe) => !awsOnly(probe),
+      goals: ['cluster.endpoint-access', 'network.security-group', 'network.route-tables', 'network.nacl'],
+      mode: 'audit',
+      requirePrivate: this.flags['require-private'],
+    })
   }
 }

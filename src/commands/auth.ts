@@ -1,4 +1,4 @@
-import { DiagnoseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../diagnose-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
@@ -13,6 +13,6 @@ ${EXIT_CODES_HELP}`
   ]
 
   async run(): Promise<Report> {
-    return this.runDiagnosis((probe) => probe.layer === 'authn' || probe.layer === 'authz', ['authn.whoami', 'authz.access-review'])
+    return this.diagnose(this.flags, { select: (probe) => probe.layer === 'authn' || probe.layer === 'authz', goals: ['authn.whoami', 'authz.access-review'] })
   }
 }

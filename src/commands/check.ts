@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { DiagnoseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../diagnose-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
@@ -24,7 +24,8 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<Report | Report[]> {
-    if (this.flags.all) return this.runFleet(this.flags.regions?.split(',').map((r) => r.trim()).filter(Boolean), this.flags.concurrency)
-    return this.runDiagnosis(() => true, ['apiserver.readyz'])
+    const regions = this.flags.regions?.split(',').map((r) => r.trim()).filter(Boolean)
+    if (this.flags.all) return this.diagnoseFleet(this.flags, { regions, concurrency: this.flags.concurrency })
+    return this.diagnose(this.flags, { select: () => true, goals: ['apiserver.readyz'] })
   }
 }

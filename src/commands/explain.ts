@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core'
-import { DiagnoseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../diagnose-command.js'
 import type { Report } from '../engine/types.js'
 import { matchKubectlError } from '../explain/match-error.js'
 import { EXIT_CODES_HELP } from '../help.js'
@@ -18,14 +18,14 @@ ${EXIT_CODES_HELP}`
   async run(): Promise<Report & { explain?: unknown }> {
     const meaning = matchKubectlError(this.args.error)
     const layers = new Set(meaning?.layers ?? ['dns', 'routing', 'network', 'tls', 'apiserver'])
-    if (!this.wantsJson()) {
+    if (!this.jsonEnabled()) {
       process.stdout.write(
         meaning
           ? `This error points at ${meaning.categories.join(' or ')}: ${meaning.meaning}.\nRunning the checks that settle it…\n\n`
           : 'This error text is not one eksdoctor recognises; running the whole network path.\n\n',
       )
     }
-    const report = await this.runDiagnosis((probe) => layers.has(probe.layer), [])
+    const report = await this.diagnose(this.flags, { select: (probe) => layers.has(probe.layer), goals: [] })
     return { ...report, explain: { input: this.args.error, recognised: Boolean(meaning), ...(meaning ?? {}) } }
   }
 }

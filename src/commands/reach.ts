@@ -1,4 +1,4 @@
-import { DiagnoseCommand } from '../base-command.js'
+import { DiagnoseCommand } from '../diagnose-command.js'
 import type { Report } from '../engine/types.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
@@ -10,6 +10,6 @@ ${EXIT_CODES_HELP}`
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --cluster prod-eks --region eu-west-1 --json']
 
   async run(): Promise<Report> {
-    return this.runDiagnosis((probe) => ['network', 'tls', 'apiserver'].includes(probe.layer), ['apiserver.readyz'])
+    return this.diagnose(this.flags, { select: (probe) => ['network', 'tls', 'apiserver'].includes(probe.layer), goals: ['apiserver.readyz'] })
   }
 }

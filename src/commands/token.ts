@@ -1,10 +1,6 @@
 import { Command, Flags } from '@oclif/core'
-import { buildEksToken } from '../aws/eks-token.js'
-import { classifyAwsError } from '../aws/clients.js'
-import { CATEGORY_EXIT_CODES, EXIT_USAGE } from '../engine/types.js'
-import { tokenCacheDir, writeCachedToken, type TokenKey } from '../token/cache.js'
-import { resolveSigningCredentials } from '../token/credentials.js'
-import { renderExecCredential, requestedApiVersion } from '../token/exec-credential.js'
+import { EXIT_USAGE } from '../engine/codes.js'
+import { issueToken } from '../token/fast-path.js'
 
 export default class Token extends Command {
   static override summary = 'print an EKS token as an ExecCredential, for kubectl (cached)'
@@ -27,16 +23,6 @@ errors go to stderr with exit 10 (credentials) or 2 (usage), which kubectl shows
       process.exitCode = EXIT_USAGE
       return
     }
-    const key: TokenKey = { cluster: flags.cluster, region, profile: flags.profile ?? process.env.AWS_PROFILE, roleArn: flags['role-arn'] }
-    try {
-      const credentials = await resolveSigningCredentials({ profile: key.profile, roleArn: key.roleArn, region })
-      const { token, expiresAt } = await buildEksToken({ cluster: key.cluster, region, credentials })
-      await writeCachedToken(key, tokenCacheDir(), { token, expiresAt: expiresAt.toISOString() })
-      process.stdout.write(renderExecCredential(token, expiresAt, requestedApiVersion(process.env.KUBERNETES_EXEC_INFO)))
-    } catch (error) {
-      const { message } = classifyAwsError(error, 'credentials')
-      process.stderr.write(`eksdoctor token: no AWS credentials to sign with${key.profile ? ` (profile ${key.profile})` : ''}: ${message}\n`)
-      process.exitCode = CATEGORY_EXIT_CODES.credentials
-    }
+    await issueToken({ cluster: flags.cluster, region, profile: flags.profile ?? process.env.AWS_PROFILE, roleArn: flags['role-arn'] }, process.env)
   }
 }

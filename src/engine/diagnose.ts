@@ -1,29 +1,33 @@
 /** One run of the chain for one target: probes → checks → verdict → the report object. */
 import { arch, release } from 'node:os'
 import type { ProbeEnv } from '../platform/env.js'
-import { runProbes, type RunEvents } from './run.js'
-import type { Probe, ProbeId, Report, RunOptions, Target } from './types.js'
+import { runChain, type RunEvents, type RunResult } from './run.js'
+import type { AnyProbe, CheckResult, PathRow, ProbeId, Report, RunOptions, Target } from './types.js'
 import { collectFixes, deriveVerdict } from './verdict.js'
 
 export interface DiagnoseInput {
   env: ProbeEnv
   target: Target
   options: RunOptions
-  probes: readonly Probe[]
+  probes: readonly AnyProbe[]
   goals: readonly ProbeId[]
   version: string
   events?: RunEvents
+  /** Each endpoint IP's hops, from what the probes published (the probes layer knows how). */
+  trace?: (run: { data: RunResult['data']; check: (id: ProbeId) => CheckResult | undefined }) => PathRow[]
 }
 
 export async function diagnose(input: DiagnoseInput): Promise<Report> {
   const startedAt = new Date(input.env.clock.now())
   const started = performance.now()
-  const checks = await runProbes(input.probes, { env: input.env, target: input.target, options: input.options, events: input.events })
+  const run = await runChain(input.probes, { env: input.env, target: input.target, options: input.options, events: input.events })
+  const checks = run.checks
+  const check = (id: ProbeId) => checks.find((c) => c.id === id)
   const verdict = deriveVerdict(checks, input.goals)
-  const tools = checks.find((c) => c.id === 'env.tools')?.evidence.tools as Record<string, { version: string | null; path: string | null }> | undefined
+  const tools = run.data('env.tools')
   const t = input.target
-  const described = checks.find((c) => c.id === 'cluster.describe')?.evidence.endpoint
-  const endpoint = t.endpoint ?? (typeof described === 'string' ? described : undefined)
+  const endpoint = t.endpoint ?? run.data('cluster.describe')?.endpoint
+  const paths = input.trace?.({ data: run.data, check }) ?? []
   return {
     schemaVersion: 1,
     tool: { name: 'eksdoctor', version: input.version },
@@ -39,6 +43,7 @@ export async function diagnose(input: DiagnoseInput): Promise<Report> {
     verdict,
     checks,
     fixes: collectFixes(checks, verdict),
+    ...(paths.length ? { paths } : {}),
     host: { os: input.env.platform, release: release(), arch: arch(), node: process.version },
     ...(tools ? { tools: Object.fromEntries(Object.entries(tools).map(([name, info]) => [name, info.path ? (info.version ?? 'unknown') : null])) } : {}),
   }

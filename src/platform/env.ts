@@ -2,7 +2,7 @@
  * The outside world behind one interface. Probes reach the machine, the network and AWS only
  * through a ProbeEnv, so tests swap the environment instead of patching modules.
  */
-import type { FailureCode } from '../engine/types.js'
+import type { FailureCode } from '../engine/codes.js'
 import type { AwsClients } from '../aws/clients.js'
 
 export type Platform = 'linux' | 'darwin' | 'win32'

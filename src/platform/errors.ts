@@ -1,5 +1,5 @@
 /** Raw Node errors normalised into the stable failure codes that checks report. */
-import type { FailureCode } from '../engine/types.js'
+import type { FailureCode } from '../engine/codes.js'
 
 export function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {

@@ -2,7 +2,7 @@
 import { isIP } from 'node:net'
 import type { HttpApi, HttpRequest, HttpResult } from './env.js'
 import { errorCode, errorMessage, tcpFailureCode, tlsFailureCode } from './errors.js'
-import type { FailureCode } from '../engine/types.js'
+import type { FailureCode } from '../engine/codes.js'
 
 const MAX_BODY = 64 * 1024
 

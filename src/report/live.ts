@@ -1,8 +1,8 @@
 /** Live progress on a terminal (listr2): one line per check, started together, shown in path order. */
 import type { RunEvents } from '../engine/run.js'
-import type { CheckResult, Probe, ProbeId } from '../engine/types.js'
+import type { AnyProbe, CheckResult, ProbeId } from '../engine/types.js'
 
-export async function withLiveProgress<T>(probes: readonly Probe[], run: (events: RunEvents) => Promise<T>): Promise<T> {
+export async function withLiveProgress<T>(probes: readonly AnyProbe[], run: (events: RunEvents) => Promise<T>): Promise<T> {
   const { Listr } = await import('listr2')
   const waiters = new Map<ProbeId, (result: CheckResult) => void>()
   const results = new Map<ProbeId, Promise<CheckResult>>(

@@ -1,6 +1,5 @@
 /** A report to paste into a support ticket: versions, OS, target, checks, verdict, fixes, evidence. */
 import type { Report, Status } from '../engine/types.js'
-import { buildPathRows } from './path-diagram.js'
 import { createRedactor, resolveForOutput } from './redact.js'
 
 const ICON: Record<Status, string> = { pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️' }
@@ -34,7 +33,7 @@ export function renderMarkdown(source: Report, o: { redact: boolean }): string {
   for (const alt of v.alternatives) out.push(`- or **${alt.category}**: ${alt.summary}`)
   out.push('', '### Checks', '', '| | Check | Result | ms |', '|---|---|---|---:|')
   for (const c of report.checks) out.push(`| ${ICON[c.status]} | \`${c.id}\` | ${cell(c.detail)} | ${c.durationMs} |`)
-  const paths = buildPathRows(report)
+  const paths = report.paths ?? []
   if (paths.length) {
     out.push('', '### Path', '', '```')
     const mark = { ok: '✔', broken: '✖', 'not-reached': '·', unknown: '?' } as const

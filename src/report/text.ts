@@ -1,6 +1,6 @@
 /** The human report: checks in path order, the path per endpoint IP, the verdict, the fixes. */
-import type { CheckResult, Fix, Report, Status } from '../engine/types.js'
-import { buildPathRows, type HopState } from './path-diagram.js'
+import ansis from 'ansis'
+import type { CheckResult, Fix, PathHop, Report, Status } from '../engine/types.js'
 import { createRedactor, resolveForOutput } from './redact.js'
 
 export interface TextOptions {
@@ -10,16 +10,21 @@ export interface TextOptions {
   omitChecks?: boolean
 }
 
-const CODES = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const
-type Paint = (c: keyof typeof CODES, s: string) => string
+type Colour = 'red' | 'green' | 'yellow' | 'dim' | 'bold' | 'cyan'
+export type Paint = (c: Colour, s: string) => string
 
-const STATUS_MARK: Record<Status, [string, keyof typeof CODES]> = {
+/** Colours through ansis, which also honours NO_COLOR, FORCE_COLOR and TERM=dumb; none when asked for none. */
+export function painter(color: boolean): Paint {
+  return (c, s) => (color ? ansis[c](s) : s)
+}
+
+const STATUS_MARK: Record<Status, [string, Colour]> = {
   pass: ['✔', 'green'],
   fail: ['✖', 'red'],
   warn: ['⚠', 'yellow'],
   skip: ['○', 'dim'],
 }
-const HOP_MARK: Record<HopState, [string, keyof typeof CODES]> = {
+const HOP_MARK: Record<PathHop['state'], [string, Colour]> = {
   ok: ['✔', 'green'],
   broken: ['✖', 'red'],
   'not-reached': ['·', 'dim'],
@@ -44,7 +49,7 @@ function renderFix(fix: Fix, index: number, paint: Paint): string[] {
 
 export function renderText(source: Report, o: TextOptions): string {
   const report = resolveForOutput(source, createRedactor(source, o.redact), o.redact)
-  const paint: Paint = (c, s) => (o.color ? `\u001b[${CODES[c]}m${s}\u001b[0m` : s)
+  const paint = painter(o.color)
   const t = report.target
   const out: string[] = []
   const what = t.cluster ? `${t.cluster}${t.region ? ` (${t.region})` : ''}` : (t.endpoint ?? t.context ?? 'target')
@@ -54,7 +59,7 @@ export function renderText(source: Report, o: TextOptions): string {
     out.push('')
     for (const check of report.checks) out.push(renderCheckLine(check, paint))
   }
-  const paths = buildPathRows(report)
+  const paths = report.paths ?? []
   if (paths.length > 0) {
     out.push('', paint('bold', 'Path'))
     for (const row of paths) {

@@ -34,18 +34,16 @@ export function parseTokenArgs(argv: string[], vars: Readonly<Record<string, str
 }
 
 /**
- * Print an ExecCredential (cached, or signed now) and return true; return false to let the full
- * command handle arguments this parser does not know. Errors go to stderr with exit 10, as kubectl expects.
+ * Print an ExecCredential for the key, from the cache or signed now; errors go to stderr with
+ * exit 10, as kubectl expects. The one path of both the fast path and the full command.
  */
-export async function serveToken(argv: string[], vars: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
-  const key = parseTokenArgs(argv, vars)
-  if (!key) return false
+export async function issueToken(key: TokenKey, vars: Readonly<Record<string, string | undefined>>): Promise<void> {
   const apiVersion = requestedApiVersion(vars.KUBERNETES_EXEC_INFO)
   const dir = tokenCacheDir(vars)
   const cached = await readCachedToken(key, dir)
   if (cached) {
     process.stdout.write(renderExecCredential(cached.token, new Date(cached.expiresAt), apiVersion))
-    return true
+    return
   }
   try {
     const [{ resolveSigningCredentials }, { buildEksToken }] = await Promise.all([import('./credentials.js'), import('../aws/eks-token.js')])
@@ -58,5 +56,12 @@ export async function serveToken(argv: string[], vars: Readonly<Record<string, s
     process.stderr.write(`eksdoctor token: no AWS credentials to sign with${key.profile ? ` (profile ${key.profile})` : ''}: ${message}\n`)
     process.exitCode = 10
   }
+}
+
+/** Serve `eksdoctor token ARGS` and return true; return false to let the full command handle arguments this parser does not know. */
+export async function serveToken(argv: string[], vars: Readonly<Record<string, string | undefined>> = process.env): Promise<boolean> {
+  const key = parseTokenArgs(argv, vars)
+  if (!key) return false
+  await issueToken(key, vars)
   return true
 }

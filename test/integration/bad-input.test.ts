@@ -45,6 +45,15 @@ describe('bad input', () => {
       expect(run.exitCode).toBe(2)
       expect(run.json).toEqual({ schemaVersion: 1, error: { code: c.code, message: expect.stringMatching(c.message) } })
     })
+
+    if (!c.args.includes('--format')) {
+      it(`${c.name}: --format json is the same JSON mode, the error object on stdout`, async () => {
+        const run = await runCli([...c.args, '--format', 'json'], { env: c.env ? cleanEnv(c.env) : undefined })
+        expect(run.exitCode).toBe(2)
+        expect(run.json).toEqual({ schemaVersion: 1, error: { code: c.code, message: expect.stringMatching(c.message) } })
+        expect(run.stderr).toBe('')
+      })
+    }
   }
 
   it('leaves a malformed kubeconfig byte-identical', async () => {

@@ -8,6 +8,19 @@ import { defineProbe } from '../../engine/types.js'
 import type { HttpResult } from '../../platform/env.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
 
+/** What GET /readyz got from one endpoint IP: any answer below 500 (but 404) is the API server. */
+export interface ReadyzAnswer {
+  ip: string
+  status?: number
+  ok: boolean
+}
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'apiserver.readyz': ReadyzAnswer[]
+  }
+}
+
 export const readyzProbe = defineProbe({
   id: 'apiserver.readyz',
   layer: 'apiserver',
@@ -42,7 +55,9 @@ export const readyzProbe = defineProbe({
         ms: r.ms,
       })),
     }
-    const failed = results.filter((r) => !r.ok || (r.status ?? 0) >= 500 || r.status === 404)
+    const answers: ReadyzAnswer[] = results.map((r) => ({ ip: r.ip, status: r.status, ok: r.ok && (r.status ?? 0) < 500 && r.status !== 404 }))
+    const data = answers
+    const failed = results.filter((_, i) => !answers[i]?.ok)
     if (failed.length === 0) {
       const anonymousOff = results.some((r) => r.status === 401 || r.status === 403)
       return {
@@ -51,6 +66,7 @@ export const readyzProbe = defineProbe({
           ? `the API server answers ${results.map((r) => `${r.status} from ${r.ip}`).join(', ')}: reachable (anonymous requests are not allowed)`
           : `GET /readyz → ${results.map((r) => `${r.status} ${r.body?.trim().split('\n').pop() ?? ''} from ${r.ip}`.trim()).join(', ')}`,
         evidence,
+        data,
       }
     }
     const bad = failed[0]!
@@ -63,6 +79,7 @@ export const readyzProbe = defineProbe({
         alternatives: [{ category: 'routing', summary: 'large responses are dropped on the VPN path (MTU)' }],
         detail: `TLS to ${bad.ip} works but GET /readyz got no answer: ${bad.message}`,
         evidence,
+        data,
       }
     }
     if (bad.status === 404) {
@@ -73,6 +90,7 @@ export const readyzProbe = defineProbe({
         confirmed: false,
         detail: `${bad.ip} answers 404 for /readyz: it is not a Kubernetes API server`,
         evidence,
+        data,
       }
     }
     const failedChecks = (bad.body ?? '').split('\n').filter((line) => line.startsWith('[-]')).map((line) => line.slice(3).split(' ')[0])
@@ -82,6 +100,7 @@ export const readyzProbe = defineProbe({
       category: 'cluster',
       detail: `the API server at ${bad.ip} is reachable but not ready: /readyz → ${bad.status}${failedChecks.length ? ` (failing: ${failedChecks.join(', ')})` : ''}`,
       evidence,
+      data,
     }
   },
 })

@@ -58,6 +58,12 @@ async function lookupRoute(ctx: ProbeContext, ip: string): Promise<RouteLookup> 
   return parseLinuxRouteGet(ip, r.stdout, r.stderr, r.exitCode ?? 1)
 }
 
+/** Whether this route can carry traffic to the endpoint: a public endpoint IP is meant to go out of the default route. */
+export function routeReachesEndpoint(v: RouteVerdict): boolean {
+  if (v.kind === 'unreachable' || v.kind === 'unknown') return false
+  return !((v.kind === 'default' || v.kind === 'lan') && classifyAddress(v.ip) !== 'public')
+}
+
 export function classifyRoute(ip: string, lookup: RouteLookup, platform: string): RouteVerdict['kind'] {
   if (!lookup.ok || ['unreachable', 'blackhole', 'prohibit', 'throw'].includes(lookup.type ?? '')) return 'unreachable'
   const iface = lookup.interface ?? ''
@@ -119,9 +125,7 @@ export const localRouteProbe = defineProbe({
       })),
     }
     // A public endpoint IP is meant to go out of the default route.
-    const bad = verdicts.filter(
-      (v) => v.kind === 'unreachable' || v.kind === 'unknown' || ((v.kind === 'default' || v.kind === 'lan') && classifyAddress(v.ip) !== 'public'),
-    )
+    const bad = verdicts.filter((v) => !routeReachesEndpoint(v))
     const describe = (v: RouteVerdict) =>
       v.kind === 'unreachable'
         ? `${v.ip}: no route (${v.lookup.error ?? v.lookup.type ?? 'unreachable'})`

@@ -7,6 +7,21 @@ import { defineProbe } from '../../engine/types.js'
 import { buildAdvertiseRouteFix, buildPeerOfflineFix } from '../../fixes/routing.js'
 import { coveringPeer } from './peers.js'
 
+/** The tailnet peer that carries an endpoint IP routed into Tailscale. */
+export type VpnPeerRow = {
+  ip: string
+  peer: string | null
+  route: string | null
+  online: boolean | null
+  path: string | null
+}
+
+declare module '../../engine/types.js' {
+  interface ProbeData {
+    'routing.vpn-peer': VpnPeerRow[]
+  }
+}
+
 export const vpnPeerProbe = defineProbe({
   id: 'routing.vpn-peer',
   layer: 'routing',
@@ -26,15 +41,14 @@ export const vpnPeerProbe = defineProbe({
       return { status: 'skip', detail: `the route goes into ${iface}, not Tailscale: its peer state is not visible to eksdoctor` }
     }
     const rows = viaTailscale.map((r) => ({ ip: r.ip, covering: coveringPeer(tailscale.status!.peers, r.ip) }))
-    const evidence = {
-      peers: rows.map((row) => ({
-        ip: row.ip,
-        peer: row.covering?.peer.hostName ?? null,
-        route: row.covering?.cidr ?? null,
-        online: row.covering?.peer.online ?? null,
-        path: row.covering ? (row.covering.peer.curAddr ? 'direct' : row.covering.peer.relay ? `relay ${row.covering.peer.relay}` : null) : null,
-      })),
-    }
+    const peers: VpnPeerRow[] = rows.map((row) => ({
+      ip: row.ip,
+      peer: row.covering?.peer.hostName ?? null,
+      route: row.covering?.cidr ?? null,
+      online: row.covering?.peer.online ?? null,
+      path: row.covering ? (row.covering.peer.curAddr ? 'direct' : row.covering.peer.relay ? `relay ${row.covering.peer.relay}` : null) : null,
+    }))
+    const evidence = { peers }
     const orphan = rows.filter((row) => !row.covering)
     if (orphan.length > 0) {
       return {
@@ -43,6 +57,7 @@ export const vpnPeerProbe = defineProbe({
         category: 'routing',
         detail: `${orphan.map((o) => o.ip).join(', ')} ${orphan.length > 1 ? 'go' : 'goes'} into Tailscale but no peer serves a route covering ${orphan.length > 1 ? 'them' : 'it'}`,
         evidence,
+        data: peers,
         fixes: [buildAdvertiseRouteFix(orphan.map((o) => o.ip), ctx.get('cluster.vpc')?.cidrs[0], undefined)],
       }
     }
@@ -55,10 +70,11 @@ export const vpnPeerProbe = defineProbe({
         category: 'routing',
         detail: `the subnet router ${peer.peer.hostName} that serves ${peer.cidr} is offline`,
         evidence,
+        data: peers,
         fixes: [buildPeerOfflineFix(peer.peer, peer.cidr)],
       }
     }
     const names = [...new Set(rows.map((row) => `${row.covering!.peer.hostName} (${row.covering!.cidr})`))]
-    return { status: 'pass', detail: `carried by ${names.join(', ')}, online`, evidence }
+    return { status: 'pass', detail: `carried by ${names.join(', ')}, online`, evidence, data: peers }
   },
 })

@@ -10,8 +10,11 @@ import { buildForeignCertificateFix, buildPathMtuFix, buildStaleCaFix } from '..
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
 import { clusterCaOf } from '../shared.js'
 
-interface IpHandshake extends HandshakeResult {
+/** One endpoint IP's handshake, and whether its certificate is one to go on with. */
+export interface IpHandshake extends HandshakeResult {
   ip: string
+  /** The handshake completed and the chain verified, or there was no CA to verify it against. */
+  accepted: boolean
 }
 
 declare module '../../engine/types.js' {
@@ -98,15 +101,15 @@ export const handshakeProbe = defineProbe({
     const resolved = ctx.need('dns.system')
     const ca = clusterCaOf(ctx)
     const results: IpHandshake[] = await Promise.all(
-      resolved.ips.map(async (ip) => ({
-        ip,
-        ...(await ctx.env.tls.handshake(ip, resolved.port, {
+      resolved.ips.map(async (ip) => {
+        const handshake = await ctx.env.tls.handshake(ip, resolved.port, {
           servername: resolved.host,
           caPem: ca?.pem,
           timeoutMs: ctx.options.connectTimeoutMs,
           signal: ctx.signal,
-        })),
-      })),
+        })
+        return { ip, ...handshake, accepted: handshake.ok && (handshake.verified || !ca) }
+      }),
     )
     const evidence = {
       servername: resolved.isIpLiteral ? null : resolved.host,

@@ -3,8 +3,6 @@ import type { Report } from '../../../src/engine/types.js'
 import { renderText } from '../../../src/report/text.js'
 import { OK_PRIVATE_IPS, REPORT_FIXTURES, SG_IPS, okPublicEndpointReport, sgIntermittentReport } from '../../fixtures/reports/index.js'
 
-const ESC = String.fromCharCode(27)
-const ANSI = new RegExp(`${ESC}\\[[0-9;]*m`, 'g')
 const plain = (report: Report, extra: { omitChecks?: boolean } = {}) => renderText(report, { color: false, redact: false, ...extra })
 const isCheckLine = (report: Report, line: string) => report.checks.some((c) => /^[✔✖⚠○] /.test(line) && line.slice(2).startsWith(`${c.id} `))
 
@@ -32,23 +30,6 @@ describe('renderText: snapshots of the fixed reports, color off', () => {
   })
 })
 
-describe('renderText: color', () => {
-  it.each(REPORT_FIXTURES)('$name: color on adds ANSI codes around the same text, color off has none', ({ report }) => {
-    const colored = renderText(report, { color: true, redact: false })
-    const uncolored = plain(report)
-    expect(colored.match(ANSI)?.length).toBeGreaterThan(report.checks.length)
-    expect(uncolored).not.toContain(ESC)
-    expect(colored.replace(ANSI, '')).toBe(uncolored)
-  })
-
-  it('paints a broken hop red and a passing check mark green', () => {
-    const colored = renderText(sgIntermittentReport, { color: true, redact: false })
-    expect(colored).toContain(`\u001b[31m✖\u001b[0m ${SG_IPS.timeout}:443`)
-    expect(colored).toContain(`\u001b[32m✔\u001b[0m ${SG_IPS.ok}:443`)
-    expect(colored).toContain('\u001b[32m✔\u001b[0m \u001b[1menv.tools')
-  })
-})
-
 describe('renderText: omitChecks', () => {
   it.each(REPORT_FIXTURES)('$name: leaves out only the per-check lines', ({ report }) => {
     const full = plain(report).split('\n')
@@ -72,6 +53,18 @@ describe('renderText: omitChecks', () => {
 })
 
 describe('renderText: the path diagram', () => {
+  it('draws the hops it is given and judges none itself, whatever the checks say', () => {
+    // Every check of this report passed; the hops say otherwise, and the drawing follows the hops.
+    const report: Report = {
+      ...okPublicEndpointReport,
+      paths: [
+        { ip: '10.99.0.1', hops: [{ label: 'workstation', state: 'ok' }, { label: 'wg0', state: 'unknown' }, { label: '10.99.0.1:443', state: 'broken' }, { label: 'TLS', state: 'ok' }] },
+      ],
+    }
+    expect(pathRows(plain(report))).toEqual([[['✔', 'workstation'], ['?', 'wg0'], ['✖', '10.99.0.1:443'], ['✔', 'TLS']]])
+    expect(pathRows(plain({ ...okPublicEndpointReport, paths: [] }))).toEqual([])
+  })
+
   it('shows one row per endpoint IP, in DNS answer order, hops in path order', () => {
     const rows = pathRows(plain(okPublicEndpointReport))
     expect(rows).toEqual(
