@@ -14,7 +14,7 @@ function readFixture(name: string): string {
   return readFileSync(new URL(`../../../fixtures/wg/${name}`, import.meta.url), 'utf8')
 }
 
-// The `date +%s` lines the sysreseval captures started with (see test/fixtures/wg/SOURCES.part.md).
+// The `date +%s` lines the sysreseval captures started with (see test/fixtures/SOURCES.md).
 const SERVER_NOW_MS = 1791300164 * 1000
 const FULL_TUNNEL_NOW_MS = 1791300282 * 1000
 
