@@ -60,7 +60,7 @@ function createLimiter(limit: number) {
 
 /** A check row from a probe and its judgement: one shape, whatever the judgement came from. */
 export function toCheck(probe: AnyProbe, judgement: Judgement, durationMs: number, skippedBecause?: ProbeId): CheckResult {
-  const { status, detail, code, category, confirmed, alternatives, refines, headline, evidence, fixes } = judgement
+  const { status, detail, code, category, confirmed, alternatives, refines, headline, explainedBy, assumption, evidence, fixes } = judgement
   return {
     id: probe.id,
     layer: probe.layer,
@@ -73,6 +73,8 @@ export function toCheck(probe: AnyProbe, judgement: Judgement, durationMs: numbe
     ...(alternatives?.length ? { alternatives } : {}),
     ...(refines ? { refines } : {}),
     ...(headline ? { headline } : {}),
+    ...(explainedBy ? { explainedBy } : {}),
+    ...(assumption ? { assumption } : {}),
     evidence: evidence ?? {},
     ...(fixes?.length ? { fixes } : {}),
     ...(skippedBecause ? { skippedBecause } : {}),
@@ -86,6 +88,7 @@ export function probeContext(
   base: Pick<ProbeContext, 'env' | 'target' | 'options' | 'signal'>,
   data: (id: ProbeId) => unknown,
   result: (id: ProbeId) => CheckResult | undefined,
+  o: { settled?: (id: ProbeId) => Promise<CheckResult | undefined>; pending?: (id: ProbeId) => boolean; release?: () => void } = {},
 ): ProbeContext<ProbeId, ProbeId> {
   const declared = new Set<ProbeId>([...(probe.needs ?? []), ...(probe.uses ?? [])])
   const check = (id: ProbeId) => {
@@ -102,7 +105,21 @@ export function probeContext(
       return value
     }) as ProbeContext<ProbeId, ProbeId>['need'],
     result: (id) => (check(id), result(id)),
+    settled: async (id) => (check(id), o.settled ? o.settled(id) : result(id)),
+    pending: (id) => (check(id), o.pending?.(id) ?? false),
+    release: () => o.release?.(),
   }
+}
+
+/** What a check ran on: the assumptions of the failed links it needed or used, its own included. */
+function assumptionsOf(probe: AnyProbe, results: Map<ProbeId, CheckResult>): string[] {
+  const found = new Set<string>()
+  for (const id of [...(probe.needs ?? []), ...(probe.uses ?? [])]) {
+    const dep = results.get(id)
+    for (const a of dep?.assuming ?? []) found.add(a)
+    if (dep?.status === 'fail' && dep.assumption) found.add(dep.assumption)
+  }
+  return [...found]
 }
 
 /** A throw or an abort becomes a failed check here, never a broken report. */
@@ -150,12 +167,22 @@ export async function runChain(probes: readonly AnyProbe[], input: RunInput): Pr
   const data = new Map<ProbeId, unknown>()
   const present = new Set(probes.map((p) => p.id))
 
+  const released = new Map<ProbeId, { promise: Promise<void>; resolve: () => void }>()
+  for (const probe of probes) {
+    let resolve!: () => void
+    released.set(probe.id, { promise: new Promise<void>((r) => (resolve = r)), resolve })
+  }
+  const settled = async (id: ProbeId) => (present.has(id) ? done.get(id) : undefined)
+
   const runOne = async (probe: AnyProbe): Promise<CheckResult> => {
     const deps = [...(probe.needs ?? []), ...(probe.uses ?? [])].filter((id) => present.has(id))
-    await Promise.all(deps.map((id) => done.get(id)))
+    const early = new Set<ProbeId>(probe.early ?? [])
+    await Promise.all(deps.map((id) => (early.has(id) ? Promise.race([done.get(id), released.get(id)?.promise]) : done.get(id))))
     for (const need of probe.needs ?? []) {
       const dep = results.get(need)
       if (!dep) continue
+      // A failed link with an assumption to go on with: the rest of the path is still probed.
+      if (dep.status === 'fail' && dep.assumption && data.has(need)) continue
       if (dep.status === 'fail' || dep.status === 'skip') {
         const root = dep.status === 'skip' && dep.skippedBecause ? dep.skippedBecause : need
         const why = dep.status === 'fail' ? `${need} failed` : `${need} was skipped`
@@ -170,18 +197,28 @@ export async function runChain(probes: readonly AnyProbe[], input: RunInput): Pr
       const started = performance.now()
       const outcome = await runBounded(
         probe,
-        (signal) => probe.run(probeContext(probe, { env: input.env, target: input.target, options: input.options, signal }, (id) => data.get(id), (id) => results.get(id))),
+        (signal) =>
+          probe.run(
+            probeContext(probe, { env: input.env, target: input.target, options: input.options, signal }, (id) => data.get(id), (id) => results.get(id), {
+              settled,
+              pending: (id) => present.has(id) && !results.has(id),
+              release: () => released.get(probe.id)?.resolve(),
+            }),
+          ),
         probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
         total,
       )
       if (outcome.data !== undefined) data.set(probe.id, outcome.data)
-      return toCheck(probe, outcome, Math.round(performance.now() - started))
+      const assuming = assumptionsOf(probe, results)
+      const check = toCheck(probe, outcome, Math.round(performance.now() - started))
+      return assuming.length ? { ...check, detail: `${check.detail} (${assuming.join('; ')})`, assuming } : check
     })
   }
 
   for (const probe of probes) {
     const promise = runOne(probe).then((result) => {
       results.set(probe.id, result)
+      released.get(probe.id)?.resolve()
       input.events?.finished?.(result)
       return result
     })

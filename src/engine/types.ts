@@ -48,6 +48,13 @@ export interface Judgement {
   refines?: ProbeId
   /** The symptom in a few words, for a verdict that a later check refines. */
   headline?: string
+  /** A failure that follows from an earlier failed check (no route, so no TCP): not a broken link of its own. */
+  explainedBy?: ProbeId
+  /**
+   * A failed check whose data later checks may still go on with, and the assumption they then
+   * make ("with the ENI IPs from AWS"): every broken link is found in one run.
+   */
+  assumption?: string
   evidence?: Evidence
   fixes?: Fix[]
 }
@@ -64,7 +71,17 @@ export interface CheckResult extends Judgement {
   title: string
   evidence: Evidence
   skippedBecause?: ProbeId
+  /** The assumptions of failed links this check ran on (their detail says so too). */
+  assuming?: string[]
   durationMs: number
+}
+
+/** A broken link beyond the first, in path order. */
+export interface FurtherLink {
+  rootCause: ProbeId
+  category: Category
+  confirmed: boolean
+  summary: string
 }
 
 export interface Verdict {
@@ -73,6 +90,8 @@ export interface Verdict {
   rootCause?: ProbeId
   confirmed: boolean
   alternatives: Alternative[]
+  /** Every other broken link, in path order: the verdict stays the first one. */
+  further: FurtherLink[]
   summary: string
 }
 
@@ -183,10 +202,16 @@ export interface ProbeContext<Needs extends ProbeId = never, Uses extends ProbeI
    * that declare X.
    */
   result: (id: Needs | Uses) => CheckResult | undefined
+  /** The result of a declared probe once it has finished: for a probe that started early on it. */
+  settled: (id: Needs | Uses) => Promise<CheckResult | undefined>
+  /** Whether a declared probe of this run is still running (this one started early on it). */
+  pending: (id: Needs | Uses) => boolean
+  /** Let the probes that start early on this one begin now (a connection that looks dropped). */
+  release: () => void
 }
 
 /** A context that may read `Reads`, for helpers shared by several probes. */
-export type Reader<Reads extends ProbeId> = Pick<ProbeContext<never, Reads>, 'get' | 'result' | 'target'>
+export type Reader<Reads extends ProbeId> = Pick<ProbeContext<never, Reads>, 'get' | 'result' | 'settled' | 'pending' | 'target'>
 
 /** One link of the chain. The registry order is path order. */
 export interface Probe<Id extends ProbeId = ProbeId, Needs extends ProbeId = ProbeId, Uses extends ProbeId = ProbeId> {
@@ -197,6 +222,8 @@ export interface Probe<Id extends ProbeId = ProbeId, Needs extends ProbeId = Pro
   needs?: readonly Needs[]
   /** Probes whose data this one uses when present, without requiring them to pass. */
   uses?: readonly Uses[]
+  /** Of `uses`, those whose `release()` is enough to start this probe; it awaits their end with `settled`. */
+  early?: readonly Uses[]
   timeoutMs?: number
   /** true, or the reason this probe does not apply to the target. */
   applies?(target: Target, options: RunOptions): true | string

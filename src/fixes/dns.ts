@@ -1,49 +1,126 @@
-/** Fixes for name resolution of the API endpoint. */
+/**
+ * Fixes for name resolution of the API endpoint, filled in from what the run found: the ENI IPs
+ * the name must resolve to, the VPC resolver (the VPC CIDR base + 2), the region's endpoint
+ * domain, and the change for the resolver this workstation uses.
+ */
 import type { Fix } from '../engine/types.js'
+import { cidrBase } from '../platform/cidr.js'
+import type { Platform } from '../platform/env.js'
 
-export function buildNoAnswerFix(host: string, o: { cluster?: string; region?: string; hostsFile?: boolean }): Fix {
+/** What a DNS fix is built from; every field is what the run found, or absent. */
+export interface DnsFacts {
+  host: string
+  cluster?: string
+  region?: string
+  /** The endpoint ENI IPs AWS reports: what the name must resolve to. */
+  eniIps?: string[]
+  /** The cluster VPC's primary CIDR, whose base + 2 is the VPC resolver. */
+  vpcCidr?: string
+  platform: Platform
+  /** Tailscale on this workstation, when it runs. */
+  tailscale?: { acceptDns?: boolean }
+}
+
+/** The Amazon-provided resolver of a VPC: the base of its primary CIDR plus two. */
+export function vpcResolverOf(vpcCidr: string | undefined): string | undefined {
+  const base = vpcCidr ? cidrBase(vpcCidr) : undefined
+  if (!base) return undefined
+  const parts = base.split('.').map(Number)
+  parts[3] = (parts[3] ?? 0) + 2
+  return parts.join('.')
+}
+
+/** The domain all of a region's endpoints share (…<region>.eks.amazonaws.com, or api.aws for dual-stack). */
+export function endpointDomainOf(host: string, region: string | undefined): string | undefined {
+  const lower = host.toLowerCase()
+  for (const suffix of ['eks.amazonaws.com.cn', 'eks.amazonaws.com', 'api.aws']) {
+    if (region && lower.endsWith(`.${region}.${suffix}`)) return `${region}.${suffix}`
+  }
+  return undefined
+}
+
+/** Send the region's endpoint domain to the VPC resolver, the way this workstation's resolver takes it. */
+function splitDnsCommands(f: DnsFacts, resolver: string, domain: string): string[] {
   const commands: string[] = []
-  if (o.cluster && o.region) commands.push(`aws eks describe-cluster --name ${o.cluster} --region ${o.region} --query cluster.endpoint --output text`)
-  commands.push(`eksdoctor dns --resolver <VPC resolver IP: the VPC CIDR base + 2>`)
+  if (f.tailscale?.acceptDns === false) commands.push(`${f.platform === 'win32' ? '' : 'sudo '}tailscale set --accept-dns=true`)
+  if (f.platform === 'darwin') commands.push(`sudo mkdir -p /etc/resolver && echo 'nameserver ${resolver}' | sudo tee /etc/resolver/${domain}`)
+  else if (f.platform === 'linux') {
+    // The link is the one the route to the resolver leaves by (the VPN's), found when the command runs.
+    const link = `"$(ip -o route get ${resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+    commands.push(`sudo resolvectl dns ${link} ${resolver} && sudo resolvectl domain ${link} '~${domain}'   # systemd-resolved`)
+  } else commands.push(`Add-DnsClientNrptRule -Namespace '.${domain}' -NameServers '${resolver}'`)
+  return commands
+}
+
+function hostsFileCommand(f: DnsFacts): string | undefined {
+  if (!f.eniIps?.length) return undefined
+  if (f.platform === 'win32') return `Add-Content -Path $env:SystemRoot\\System32\\drivers\\etc\\hosts -Value "${f.eniIps.map((ip) => `${ip} ${f.host}`).join('`n')}"   # stopgap: stale when the ENIs move`
+  return `printf '%s ${f.host}\\n' ${f.eniIps.join(' ')} | sudo tee -a /etc/hosts   # stopgap: stale when the ENIs move`
+}
+
+/** Why and how the name should reach the private IPs, in words that name them. */
+function resolutionFix(f: DnsFacts, title: string, cause: string): Fix {
+  const resolver = vpcResolverOf(f.vpcCidr)
+  const domain = endpointDomainOf(f.host, f.region)
+  const ips = f.eniIps?.length ? f.eniIps.join(', ') : undefined
+  const commands: string[] = []
+  if (resolver && domain) commands.push(...splitDnsCommands(f, resolver, domain))
+  const hosts = hostsFileCommand(f)
+  if (hosts) commands.push(hosts)
+  if (!ips && f.cluster && f.region) {
+    commands.push(`aws eks describe-cluster --name ${f.cluster} --region ${f.region} --query cluster.endpoint --output text`)
+    commands.push(`aws ec2 describe-network-interfaces --filters 'Name=description,Values=Amazon EKS ${f.cluster}' --region ${f.region} --query 'NetworkInterfaces[].PrivateIpAddress' --output text`)
+  }
+  const tailscale =
+    resolver && domain && f.tailscale
+      ? ` With Tailscale, add ${resolver} as a split DNS nameserver restricted to ${domain} in the admin console (DNS, Add nameserver, Custom), and keep accept-DNS on.`
+      : ''
   return {
     category: 'dns',
-    title: `Make ${host} resolve to the cluster's private endpoint IPs`,
+    title,
     why:
-      'Public DNS answers a private-only EKS endpoint with its private IPs. No answer means the host name is stale ' +
-      '(the cluster was recreated and has a new endpoint), or your resolver drops private answers (DNS rebinding ' +
-      'protection on home routers and filtering resolvers). Send eks.amazonaws.com to the VPC resolver over the VPN ' +
-      '(Tailscale: a split DNS nameserver in the admin console), or use a resolver that keeps private answers.',
+      `${cause} ${f.host} must resolve to ${ips ? `the endpoint ENI IPs ${ips}` : "the cluster's endpoint ENI IPs"}.` +
+      (resolver && domain ? ` The VPC resolver ${resolver} (the VPC CIDR ${f.vpcCidr} base + 2) answers them; send ${domain} to it over the VPN.${tailscale}` : '') +
+      (hosts ? ' The hosts-file lines work at once but go stale when EKS moves the ENIs (upgrades, changes).' : ''),
     commands,
   }
 }
 
-export function buildPublicAnswerFix(host: string, publicIps: string[], o: { hostsFile?: boolean }): Fix {
-  return {
-    category: 'dns',
-    title: `Stop ${host} resolving to public addresses`,
-    why:
-      `The cluster is private-only, yet ${publicIps.join(', ')} came back: ` +
-      (o.hostsFile
-        ? 'an /etc/hosts entry overrides DNS.'
-        : 'a cached answer from when the public endpoint was on, or a resolver that rewrites answers.'),
-    commands: o.hostsFile
-      ? [`sudo sed -i.bak '/${host.replace(/\./g, '\\.')}/d' /etc/hosts`]
-      : [
-          'sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder   # macOS',
-          'resolvectl flush-caches   # Linux with systemd-resolved',
-        ],
-  }
+export function buildNoAnswerFix(f: DnsFacts, o: { sinkhole?: string[] } = {}): Fix {
+  const cause = o.sinkhole?.length
+    ? `A DNS filter (Pi-hole, NextDNS, a corporate resolver) answers ${o.sinkhole.join(', ')} for the name.`
+    : 'The name gets no answer: the host name is stale (the cluster was recreated with a new endpoint), or the resolver in use drops private answers (DNS rebinding protection on home routers and filtering resolvers).'
+  return resolutionFix(f, `Make ${f.host} resolve to the cluster's private endpoint IPs`, cause)
 }
 
-export function buildStaleAnswerFix(host: string, staleIps: string[], eniIps: string[]): Fix {
-  return {
-    category: 'dns',
-    title: `Drop the stale addresses for ${host}`,
-    why: `${staleIps.join(', ')} ${staleIps.length > 1 ? 'are' : 'is'} private but not an endpoint ENI of the cluster (those are ${eniIps.join(', ')}): an /etc/hosts line, a cached answer or a resolver with an old record.`,
-    commands: [
-      `grep -n '${host}' /etc/hosts`,
-      'sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder   # macOS',
-      'resolvectl flush-caches   # Linux with systemd-resolved',
-    ],
+export function buildPublicAnswerFix(f: DnsFacts, publicIps: string[], o: { hostsFile: boolean }): Fix {
+  if (o.hostsFile) {
+    return {
+      category: 'dns',
+      title: `Remove the hosts-file entry that sends ${f.host} to ${publicIps.join(', ')}`,
+      why: `The cluster is private-only, yet ${publicIps.join(', ')} came back: an /etc/hosts entry overrides DNS.${f.eniIps?.length ? ` The name must resolve to ${f.eniIps.join(', ')}.` : ''}`,
+      commands: [`sudo sed -i.bak '/${f.host.replace(/\./g, '\\.')}/d' /etc/hosts`],
+    }
   }
+  const fix = resolutionFix(
+    f,
+    `Stop ${f.host} resolving to public addresses`,
+    `The cluster is private-only, yet ${publicIps.join(', ')} came back: a cached answer from when the public endpoint was on, or a resolver that rewrites answers.`,
+  )
+  return { ...fix, commands: [flushCacheCommand(f.platform), ...fix.commands] }
+}
+
+export function buildStaleAnswerFix(f: DnsFacts, staleIps: string[]): Fix {
+  const fix = resolutionFix(
+    f,
+    `Drop the stale addresses for ${f.host}`,
+    `${staleIps.join(', ')} ${staleIps.length > 1 ? 'are' : 'is'} private but not an endpoint ENI of the cluster: an /etc/hosts line, a cached answer or a resolver with an old record.`,
+  )
+  return { ...fix, commands: [...(f.platform === 'win32' ? [] : [`grep -n '${f.host}' /etc/hosts`]), flushCacheCommand(f.platform), ...fix.commands] }
+}
+
+function flushCacheCommand(platform: Platform): string {
+  if (platform === 'darwin') return 'sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder'
+  if (platform === 'win32') return 'Clear-DnsClientCache'
+  return 'sudo resolvectl flush-caches   # systemd-resolved'
 }

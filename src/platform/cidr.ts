@@ -52,3 +52,13 @@ export function isPublicAddress(ip: string): boolean {
 export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0
 }
+
+/** The network address of an IPv4 prefix (10.20.5.0 for 10.20.5.7/22 is 10.20.4.0). */
+export function cidrBase(cidr: string): string | undefined {
+  if (!isValidCidr(cidr) || !isIPv4(cidr.split('/')[0] ?? '')) return undefined
+  const [addr, len] = cidr.split('/') as [string, string]
+  const value = addr.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+  const size = 2 ** (32 - Number(len))
+  const base = Math.floor(value / size) * size
+  return [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join('.')
+}

@@ -39,9 +39,10 @@ export const PROBES: readonly AnyProbe[] = [
   endpointEnisProbe,
   vpcProbe,
   proxyProbe,
+  // The VPN client first: what it does to DNS (Tailscale's accept-DNS, split DNS) shapes the DNS fixes.
+  tailscaleProbe,
   systemResolverProbe,
   resolversProbe,
-  tailscaleProbe,
   localRouteProbe,
   vpnPeerProbe,
   tcpConnectProbe,

@@ -17,7 +17,9 @@ const NOT_REACHED = ['route', 'endpoint:443', 'TLS', '/readyz']
 export function tracePaths(run: RunView): PathRow[] {
   const dns = run.check('dns.system')
   const resolved = run.data('dns.system')
-  if (dns?.status === 'fail') {
+  // A wrong answer with the ENI IPs to go on with: the DNS hop is broken, the rest was still probed.
+  const assumed = dns?.status === 'fail' && Boolean(dns.assumption)
+  if (dns?.status === 'fail' && !assumed) {
     // The name itself is the broken link: one row that stops at DNS.
     const answered = resolved?.ips.length ? ` → ${resolved.ips.join(', ')}` : ''
     return [
@@ -35,6 +37,7 @@ export function tracePaths(run: RunView): PathRow[] {
   return (resolved?.ips ?? []).map((ip) => {
     let reached = true
     const hops: PathHop[] = [{ label: 'workstation', state: 'ok' }]
+    if (assumed) hops.push({ label: `DNS ${dns?.code ?? 'failed'}${resolved?.answered?.length ? ` → ${resolved.answered.join(', ')}` : ''}`, state: 'broken' })
     const hop = (label: string, state: PathHop['state']) => {
       hops.push({ label, state: reached ? state : 'not-reached' })
       if (state === 'broken') reached = false

@@ -31,6 +31,10 @@ export function renderMarkdown(source: Report, o: { redact: boolean }): string {
   out.push('### Verdict', '')
   out.push(`**${v.status.toUpperCase()}${v.status === 'fail' ? ` — ${v.category}` : ''}**${v.status === 'fail' ? (v.confirmed ? ' (confirmed)' : ' (likely, not confirmed)') : ''}: ${v.summary}`)
   for (const alt of v.alternatives) out.push(`- or **${alt.category}**: ${alt.summary}`)
+  if (v.further.length > 0) {
+    out.push('', `**Also broken** (${v.further.length}):`, '')
+    for (const f of v.further) out.push(`- ❌ **${f.category}**${f.confirmed ? '' : ' (likely, not confirmed)'} (\`${f.rootCause}\`): ${f.summary}`)
+  }
   out.push('', '### Checks', '', '| | Check | Result | ms |', '|---|---|---|---:|')
   for (const c of report.checks) out.push(`| ${ICON[c.status]} | \`${c.id}\` | ${cell(c.detail)} | ${c.durationMs} |`)
   const paths = report.paths ?? []

@@ -79,6 +79,12 @@ export function renderText(source: Report, o: TextOptions): string {
   out.push(`${paint('bold', 'Verdict')} ${head}${v.rootCause ? paint('dim', `  [${v.rootCause}]`) : ''}`)
   out.push(`  ${v.summary}`)
   for (const alt of v.alternatives) out.push(paint('dim', `  or ${alt.category}: ${alt.summary}`))
+  if (v.further.length > 0) {
+    out.push('', paint('bold', `Also broken (${v.further.length})`))
+    for (const f of v.further) {
+      out.push(`${paint('red', `✖ ${f.category}${f.confirmed ? '' : ' (likely, not confirmed)'}`)}${paint('dim', `  [${f.rootCause}]`)}`, `  ${f.summary}`)
+    }
+  }
   if (report.fixes.length > 0) {
     out.push('', paint('bold', 'Fix'))
     report.fixes.forEach((fix, i) => out.push(...renderFix(fix, i, paint)))

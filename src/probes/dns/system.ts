@@ -7,7 +7,7 @@
  */
 
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
-import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix } from '../../fixes/dns.js'
+import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix, type DnsFacts } from '../../fixes/dns.js'
 import { isIpAddress } from '../../platform/cidr.js'
 import { sensitive } from '../../engine/sensitive.js'
 import { endpointOf, hostOf, portOf } from '../shared.js'
@@ -19,7 +19,12 @@ export interface ResolvedEndpoint {
   port: number
   ips: string[]
   isIpLiteral: boolean
+  /** The name's own answer, when the IPs to probe are the ENIs from AWS instead (the answer was wrong). */
+  answered?: string[]
 }
+
+/** What the checks after a wrong answer go on with. */
+export const WITH_ENI_IPS = 'with the ENI IPs from AWS'
 
 
 declare module '../../engine/types.js' {
@@ -60,7 +65,7 @@ export const systemResolverProbe = defineProbe({
   id: 'dns.system',
   layer: 'dns',
   title: 'System resolver answer for the endpoint',
-  uses: ['cluster.describe', 'cluster.endpoint-access', 'cluster.endpoint-enis', 'cluster.vpc'],
+  uses: ['cluster.describe', 'cluster.endpoint-access', 'cluster.endpoint-enis', 'cluster.vpc', 'routing.tailscale'],
   applies: (target) => (target.endpoint || (target.cluster && target.region) ? true : 'no endpoint to resolve'),
   async run(ctx) {
     const endpoint = endpointOf(ctx)
@@ -82,6 +87,20 @@ export const systemResolverProbe = defineProbe({
     ])
     const cluster = ctx.get('cluster.describe')
     const privateOnly = cluster ? cluster.endpointPrivateAccess === true && cluster.endpointPublicAccess === false : undefined
+    const facts = networkFactsOf(ctx)
+    const tailscale = ctx.get('routing.tailscale')
+    const dnsFacts: DnsFacts = {
+      host,
+      cluster: ctx.target.cluster,
+      region: ctx.target.region,
+      eniIps: facts.eniIps,
+      vpcCidr: facts.vpcCidrs?.[0],
+      platform: ctx.env.platform,
+      ...(tailscale?.status?.backendState === 'Running' ? { tailscale: { acceptDns: tailscale.prefs?.corpDNS } } : {}),
+    }
+    // A wrong answer is a broken link, but the rest of the path can still be probed at the ENIs AWS names.
+    const goOn = (answered: string[]) =>
+      facts.eniIps?.length ? { data: { host, port, ips: facts.eniIps, isIpLiteral: false, answered }, assumption: WITH_ENI_IPS } : answered.length ? { data: { host, port, ips: answered, isIpLiteral: false } } : {}
     if (!answer.ok || answer.addresses.length === 0) {
       const why = answer.ok ? 'an empty answer' : `${answer.code} (${answer.message})`
       return {
@@ -90,10 +109,10 @@ export const systemResolverProbe = defineProbe({
         category: 'dns',
         detail: `${host} does not resolve: ${why}`,
         evidence: { host: hostEvidence, answers: [], hostsFile: hostsLines, ms: answer.ms },
-        fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
+        ...goOn([]),
+        fixes: [buildNoAnswerFix(dnsFacts)],
       }
     }
-    const facts = networkFactsOf(ctx)
     const ips = [...new Set(answer.addresses.map((a) => a.address))]
     const answers = ips.map((ip) => ({ ip: showIp(ip), class: classifyAnswer(ip, facts) }))
     const evidence = { host: hostEvidence, answers, hostsFile: hostsLines, ms: answer.ms }
@@ -106,8 +125,8 @@ export const systemResolverProbe = defineProbe({
         category: 'dns',
         detail: `${host} resolves to ${sinkholed.join(', ')}: a DNS filter (Pi-hole, NextDNS, a corporate resolver) blocks the name`,
         evidence,
-        data,
-        fixes: [buildNoAnswerFix(host, { cluster: ctx.target.cluster, region: ctx.target.region })],
+        ...goOn(ips),
+        fixes: [buildNoAnswerFix(dnsFacts, { sinkhole: sinkholed })],
       }
     }
     const publicIps = ips.filter((ip) => classifyAnswer(ip, facts) === 'public')
@@ -118,8 +137,8 @@ export const systemResolverProbe = defineProbe({
         category: 'dns',
         detail: `${host} resolves to public ${publicIps.join(', ')} but the cluster is private-only`,
         evidence,
-        data,
-        fixes: [buildPublicAnswerFix(host, publicIps, { hostsFile: hostsLines.length > 0 })],
+        ...goOn(ips),
+        fixes: [buildPublicAnswerFix(dnsFacts, publicIps, { hostsFile: hostsLines.length > 0 })],
       }
     }
     if (facts.eniIps?.length) {
@@ -131,8 +150,8 @@ export const systemResolverProbe = defineProbe({
           category: 'dns',
           detail: `${host} resolves to ${stale.join(', ')}, which ${stale.length > 1 ? 'are not endpoint ENIs' : 'is not an endpoint ENI'} of the cluster (${facts.eniIps.join(', ')})`,
           evidence,
-          data,
-          fixes: [buildStaleAnswerFix(host, stale, facts.eniIps)],
+          ...goOn(ips),
+          fixes: [buildStaleAnswerFix(dnsFacts, stale)],
         }
       }
     }

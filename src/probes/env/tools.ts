@@ -5,10 +5,13 @@
  */
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
 
-const TOOLS: { name: string; args: string[]; pick: (out: string) => string | undefined }[] = [
+const TOOLS: { name: string; args: string[]; pick: (out: string) => string | undefined; noKubeconfig?: boolean }[] = [
   {
     name: 'kubectl',
     args: ['version', '--client', '-o', 'json'],
+    // A version dispatcher (the Google Cloud SDK's kubectl) asks the current context's cluster for its
+    // version first, even with --client: with no kubeconfig it cannot, and a dead path costs nothing.
+    noKubeconfig: true,
     pick: (out) => {
       try {
         return (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion
@@ -44,7 +47,8 @@ async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number], cache:
   const key = info ? `${path}|${info.size}|${info.mtimeMs}` : undefined
   const hit = cache[tool.name]
   if (key && hit && hit.key === key && ctx.env.clock.now() - hit.at < VERSION_TTL_MS) return { path, version: hit.version }
-  const result = await ctx.env.exec(path, tool.args, { timeoutMs: 4000, signal: ctx.signal })
+  const env = tool.noKubeconfig ? { ...ctx.env.vars, KUBECONFIG: ctx.env.platform === 'win32' ? 'NUL' : '/dev/null' } : undefined
+  const result = await ctx.env.exec(path, tool.args, { timeoutMs: 4000, signal: ctx.signal, ...(env ? { env } : {}) })
   const version = tool.pick(`${result.stdout}\n${result.stderr}`) ?? null
   if (key && version) cache[tool.name] = { key, version, at: ctx.env.clock.now() }
   return { path, version }

@@ -16,12 +16,17 @@ export const kubectlProbe = defineProbe({
   id: 'kubeconfig.kubectl',
   layer: 'kubeconfig',
   title: 'kubectl itself, with your kubeconfig',
-  uses: ['apiserver.readyz', 'authn.whoami', 'kubeconfig.context', 'cluster.describe'],
+  uses: ['apiserver.readyz', 'apiserver.via-proxy', 'authn.whoami', 'kubeconfig.context', 'cluster.describe'],
   timeoutMs: 40_000,
   applies: (target) => (target.context ? true : 'no kubeconfig context in use'),
   async run(ctx) {
     const kubectl = await ctx.env.which('kubectl')
     if (!kubectl) return { status: 'skip', code: 'TOOL_MISSING', detail: 'kubectl not found on PATH' }
+    // On a path that already failed kubectl would only wait for its own timeout to fail the same way.
+    const path = ctx.result('apiserver.readyz')
+    if (path && path.status !== 'pass' && ctx.result('apiserver.via-proxy')?.status !== 'pass') {
+      return { status: 'skip', detail: `not run: the path fails at ${path.skippedBecause ?? path.id}, where kubectl would stop too` }
+    }
     const base = [...(ctx.target.kubeconfigFlag ? ['--kubeconfig', ctx.target.kubeconfigFlag] : []), '--context', ctx.target.context as string, '--request-timeout=10s']
     const bound = { timeoutMs: 20_000, signal: ctx.signal }
     const [readyz, whoami] = await Promise.all([

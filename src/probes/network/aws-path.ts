@@ -1,29 +1,71 @@
 /** What the AWS-side network checks share: call options, skips, when to read AWS, how to refine. */
 import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
-import type { ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
+import type { CheckResult, ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
 import { isPublicAddress } from '../../platform/cidr.js'
 
 const TCP = 'network.tcp-connect' as const satisfies ProbeId
+const ROUTE = 'routing.local-route' as const satisfies ProbeId
 const DROPPED = new Set(['TCP_TIMEOUT', 'TCP_PARTIAL'])
 
-/** The AWS path is read when a dropped SYN to a private endpoint IP needs explaining, and always in the audit. */
-export function awsPathGate(ctx: Pick<ProbeContext<never, 'network.tcp-connect'>, 'options' | 'result' | 'get'>): true | string {
+/** What an AWS-path probe declares to start early on a dropped SYN and judge once TCP has ended. */
+export const AWS_PATH_TRIGGER = { uses: [TCP, ROUTE], early: [TCP] } as const
+
+type GateContext = Pick<ProbeContext<never, typeof TCP | typeof ROUTE>, 'options' | 'result' | 'get' | 'settled' | 'pending'>
+
+function dropped(tcp: CheckResult | undefined): boolean {
+  return tcp?.status === 'fail' && DROPPED.has(tcp.code ?? '')
+}
+
+/**
+ * Whether the AWS path explains something: a dropped SYN to a private endpoint IP, or a
+ * connection that could not be tried because the local route is broken (the AWS side may be
+ * broken too); always in the audit. `tcp` undefined: TCP is not part of this run.
+ */
+function gateFor(ctx: GateContext, tcp: CheckResult | undefined, ifNoTcp: 'read' | 'skip'): true | string {
   if (ctx.options.mode === 'audit') return true
-  const tcp = ctx.result(TCP)
-  if (!tcp || tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
+  const routeBroken = ctx.result(ROUTE)?.status === 'fail'
+  if (!tcp) return ifNoTcp === 'read' ? true : 'TCP was not tried: the AWS path is read only to explain a dropped connection'
   if (tcp.status === 'pass') return 'TCP reaches every endpoint IP: the AWS path needs no reading'
-  if (!DROPPED.has(tcp.code ?? '')) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
-  const dropped = (ctx.get(TCP) ?? []).filter((r) => !r.ok)
-  if (dropped.length > 0 && dropped.every((r) => isPublicAddress(r.ip))) {
+  if (routeBroken) return true
+  if (tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
+  if (!dropped(tcp)) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
+  const lost = (ctx.get(TCP) ?? []).filter((r) => !r.ok)
+  if (lost.length > 0 && lost.every((r) => isPublicAddress(r.ip))) {
     return 'the connections that time out go to public addresses, not through the VPN: the VPN\'s AWS path is not theirs'
   }
   return true
 }
 
-/** A failure on the AWS side explains the TCP timeout it was read for; in the audit it stands alone. */
-export function asCauseOfTimeout(ctx: Pick<ProbeContext, 'options'>): Pick<ProbeOutcome, 'refines' | 'confirmed'> {
-  if (ctx.options.mode === 'audit') return { confirmed: true }
-  return { refines: TCP, confirmed: true }
+/** A failure on the AWS side explains the dropped SYN it was read for; in the audit, or beside a broken local route, it stands alone. */
+function asCause<T>(ctx: GateContext, tcp: CheckResult | undefined, outcome: ProbeOutcome<T>): ProbeOutcome<T> {
+  if (outcome.status !== 'fail') return outcome
+  const { refines: _ignored, ...judged } = outcome
+  const rest = { ...judged, confirmed: outcome.confirmed ?? true }
+  if (ctx.options.mode === 'audit') return rest
+  return tcp === undefined || dropped(tcp) ? { ...rest, refines: TCP } : rest
+}
+
+/**
+ * Read the AWS side only when it explains something. A probe that starts early (while a SYN goes
+ * unanswered) reads at once and judges when TCP has ended, so a dropped connection is explained
+ * as soon as it times out. `ifNoTcp`: what to do when TCP is not part of the run.
+ */
+export async function whenAwsPathMatters<T>(
+  ctx: GateContext,
+  read: () => Promise<ProbeOutcome<T>>,
+  o: { ifNoTcp: 'read' | 'skip'; passWithoutWaiting?: boolean },
+): Promise<ProbeOutcome<T>> {
+  if (!ctx.pending(TCP)) {
+    const tcp = ctx.result(TCP)
+    const gate = gateFor(ctx, tcp, o.ifNoTcp)
+    return gate === true ? asCause(ctx, tcp, await read()) : { status: 'skip', detail: gate }
+  }
+  const outcome = await read()
+  // What the later AWS checks build on may go to them at once; they wait for TCP themselves.
+  if (o.passWithoutWaiting && outcome.status === 'pass') return outcome
+  const tcp = await ctx.settled(TCP)
+  const gate = gateFor(ctx, tcp, o.ifNoTcp)
+  return gate === true ? asCause(ctx, tcp, outcome) : { status: 'skip', detail: gate }
 }
 
 /** Where VPN traffic enters the cluster VPC from, and the route tables around it. */

@@ -7,52 +7,59 @@
  */
 import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildPeeringActiveFix, buildPeeringDnsFix } from '../../fixes/aws-network.js'
-import { asCauseOfTimeout } from './aws-path.js'
+import { whenAwsPathMatters } from './aws-path.js'
 
 export const peeringProbe = defineProbe({
   id: 'network.peering',
   layer: 'network',
   title: 'VPC peering active, DNS resolution both ways',
   needs: ['network.source-cidr'],
-  async run(ctx) {
-    const path = ctx.need('network.source-cidr')
-    const region = ctx.target.region ?? ''
-    const ids = [...new Set(path.sources.filter((s) => s.connectionId?.startsWith('pcx-')).map((s) => s.connectionId as string))]
-    if (ids.length === 0) return { status: 'skip', detail: 'the VPN traffic does not cross a VPC peering' }
-    const peerings = ids.map((id) => ({ id, info: path.peerings.find((p) => p.id === id) }))
-    const evidence = {
-      peerings: peerings.map(({ id, info }) => ({
-        id,
-        status: info?.status ?? 'not found',
-        requester: info ? { vpc: info.requester.vpcId, cidrs: info.requester.cidrs, dns: info.requester.allowDnsResolutionFromRemoteVpc ?? null } : null,
-        accepter: info ? { vpc: info.accepter.vpcId, cidrs: info.accepter.cidrs, dns: info.accepter.allowDnsResolutionFromRemoteVpc ?? null } : null,
-      })),
-    }
-    const inactive = peerings.filter(({ info }) => info?.status !== 'active')
-    if (inactive.length > 0) {
-      const fixes: Fix[] = inactive.map(({ id, info }) =>
-        buildPeeringActiveFix(id, info?.status ?? 'deleted', region, info?.requester.vpcId ?? '<VPN VPC id>', info?.accepter.vpcId ?? path.clusterVpcId),
-      )
-      return {
-        status: 'fail',
-        code: 'PEERING_NOT_ACTIVE',
-        category: 'routing',
-        ...asCauseOfTimeout(ctx),
-        detail: inactive.map(({ id, info }) => `the peering ${id} is ${info?.status ?? 'gone'}${info?.statusMessage ? ` (${info.statusMessage})` : ''}`).join('; ') + ': nothing crosses it',
-        evidence,
-        fixes,
-      }
-    }
-    const noDns = peerings.filter(({ info }) => !info?.requester.allowDnsResolutionFromRemoteVpc || !info.accepter.allowDnsResolutionFromRemoteVpc)
-    if (noDns.length > 0) {
-      return {
-        status: 'warn',
-        code: 'PEERING_DNS_OFF',
-        detail: `${noDns.map((p) => p.id).join(', ')} ${noDns.length > 1 ? 'are' : 'is'} active but not set to resolve DNS from the remote VPC on both sides`,
-        evidence,
-        fixes: noDns.map(({ id }) => buildPeeringDnsFix(id, region)),
-      }
-    }
-    return { status: 'pass', detail: `${ids.join(', ')} active, DNS resolution from the remote VPC on both sides`, evidence }
+  uses: ['network.tcp-connect', 'routing.local-route'],
+  early: ['network.tcp-connect'],
+  run(ctx) {
+    return whenAwsPathMatters(
+      ctx,
+      async () => {
+        const path = ctx.need('network.source-cidr')
+        const region = ctx.target.region ?? ''
+        const ids = [...new Set(path.sources.filter((s) => s.connectionId?.startsWith('pcx-')).map((s) => s.connectionId as string))]
+        if (ids.length === 0) return { status: 'skip', detail: 'the VPN traffic does not cross a VPC peering' }
+        const peerings = ids.map((id) => ({ id, info: path.peerings.find((p) => p.id === id) }))
+        const evidence = {
+          peerings: peerings.map(({ id, info }) => ({
+            id,
+            status: info?.status ?? 'not found',
+            requester: info ? { vpc: info.requester.vpcId, cidrs: info.requester.cidrs, dns: info.requester.allowDnsResolutionFromRemoteVpc ?? null } : null,
+            accepter: info ? { vpc: info.accepter.vpcId, cidrs: info.accepter.cidrs, dns: info.accepter.allowDnsResolutionFromRemoteVpc ?? null } : null,
+          })),
+        }
+        const inactive = peerings.filter(({ info }) => info?.status !== 'active')
+        if (inactive.length > 0) {
+          const fixes: Fix[] = inactive.map(({ id, info }) =>
+            buildPeeringActiveFix(id, info?.status ?? 'deleted', region, info?.requester.vpcId ?? '<VPN VPC id>', info?.accepter.vpcId ?? path.clusterVpcId),
+          )
+          return {
+            status: 'fail',
+            code: 'PEERING_NOT_ACTIVE',
+            category: 'routing',
+              detail: inactive.map(({ id, info }) => `the peering ${id} is ${info?.status ?? 'gone'}${info?.statusMessage ? ` (${info.statusMessage})` : ''}`).join('; ') + ': nothing crosses it',
+            evidence,
+            fixes,
+          }
+        }
+        const noDns = peerings.filter(({ info }) => !info?.requester.allowDnsResolutionFromRemoteVpc || !info.accepter.allowDnsResolutionFromRemoteVpc)
+        if (noDns.length > 0) {
+          return {
+            status: 'warn',
+            code: 'PEERING_DNS_OFF',
+            detail: `${noDns.map((p) => p.id).join(', ')} ${noDns.length > 1 ? 'are' : 'is'} active but not set to resolve DNS from the remote VPC on both sides`,
+            evidence,
+            fixes: noDns.map(({ id }) => buildPeeringDnsFix(id, region)),
+          }
+        }
+        return { status: 'pass', detail: `${ids.join(', ')} active, DNS resolution from the remote VPC on both sides`, evidence }
+      },
+      { ifNoTcp: 'read' },
+    )
   },
 })

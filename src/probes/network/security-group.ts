@@ -10,7 +10,7 @@ import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { buildSecurityGroupRuleFix } from '../../fixes/aws-network.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
-import { asCauseOfTimeout } from './aws-path.js'
+import { whenAwsPathMatters } from './aws-path.js'
 
 function allows443(rule: SgRule): boolean {
   if (rule.protocol === '-1') return true
@@ -35,64 +35,71 @@ export const securityGroupProbe = defineProbe({
   layer: 'network',
   title: 'Cluster security group allows 443 from the VPN',
   needs: ['network.source-cidr', 'cluster.describe'],
-  async run(ctx) {
-    const cluster = ctx.need('cluster.describe')
-    const path = ctx.need('network.source-cidr')
-    const ids = [...new Set([cluster.clusterSecurityGroupId, ...cluster.securityGroupIds].filter((id): id is string => Boolean(id)))]
-    if (ids.length === 0) return { status: 'skip', detail: 'DescribeCluster named no security group' }
-    const result = await ctx.env.aws.describeSecurityGroups(ids, awsCallOptions(ctx))
-    if (!result.ok) return awsSkip(result)
-    const groups = result.value
-    const lists = await prefixLists(ctx, groups)
-    const routerIp = path.router?.privateIp
-    const routerGroups = path.router?.groupIds ?? []
-    const admits = (rule: SgRule, source: string): string | undefined => {
-      if (!allows443(rule)) return undefined
-      const cidr = rule.cidrs.find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
-      if (cidr) return cidr
-      for (const id of rule.prefixListIds) {
-        const hit = (lists.get(id) ?? []).find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
-        if (hit) return `${id} (${hit})`
-      }
-      const group = rule.groups.find((g) => routerGroups.includes(g.groupId))
-      return group ? `${group.groupId} (the VPN router's group)` : undefined
-    }
-    const verdicts = path.sources.map((source) => {
-      for (const group of groups) {
-        for (const rule of group.ingress) {
-          const by = admits(rule, source.cidr)
-          if (by) return { source, group, by }
+  uses: ['network.tcp-connect', 'routing.local-route'],
+  early: ['network.tcp-connect'],
+  run(ctx) {
+    return whenAwsPathMatters(
+      ctx,
+      async () => {
+        const cluster = ctx.need('cluster.describe')
+        const path = ctx.need('network.source-cidr')
+        const ids = [...new Set([cluster.clusterSecurityGroupId, ...cluster.securityGroupIds].filter((id): id is string => Boolean(id)))]
+        if (ids.length === 0) return { status: 'skip', detail: 'DescribeCluster named no security group' }
+        const result = await ctx.env.aws.describeSecurityGroups(ids, awsCallOptions(ctx))
+        if (!result.ok) return awsSkip(result)
+        const groups = result.value
+        const lists = await prefixLists(ctx, groups)
+        const routerIp = path.router?.privateIp
+        const routerGroups = path.router?.groupIds ?? []
+        const admits = (rule: SgRule, source: string): string | undefined => {
+          if (!allows443(rule)) return undefined
+          const cidr = rule.cidrs.find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
+          if (cidr) return cidr
+          for (const id of rule.prefixListIds) {
+            const hit = (lists.get(id) ?? []).find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
+            if (hit) return `${id} (${hit})`
+          }
+          const group = rule.groups.find((g) => routerGroups.includes(g.groupId))
+          return group ? `${group.groupId} (the VPN router's group)` : undefined
         }
-      }
-      return { source }
-    })
-    const evidence = {
-      groups: ids,
-      rulesLookedAt: groups.flatMap((g) => g.ingress.map((r) => describeRule(g, r))),
-      sources: verdicts.map((v) => ({ source: v.source.cidr, admittedBy: 'by' in v ? `${v.group?.id}: ${v.by}` : null })),
-      routerIp: routerIp ?? null,
-    }
-    const admitted = verdicts.filter((v) => 'by' in v)
-    if (admitted.length > 0) {
-      const missing = verdicts.filter((v) => !('by' in v)).map((v) => v.source.cidr)
-      return {
-        status: 'pass',
-        detail: `${admitted.map((v) => `${v.source.cidr} admitted by ${v.group?.id} (${v.by})`).join('; ')}${missing.length ? `; not admitted: ${missing.join(', ')}` : ''}`,
-        evidence,
-      }
-    }
-    const groupId = cluster.clusterSecurityGroupId ?? ids[0] ?? ''
-    // EKS gives its cluster group an "all traffic from itself" rule; that reference says nothing about the VPN.
-    const referenced = groups.flatMap((g) => g.ingress.filter(allows443).flatMap((r) => r.groups.map((x) => x.groupId).filter((id) => id !== g.id)))
-    const note = referenced.length && !path.router ? ` (rules referencing ${[...new Set(referenced)].join(', ')} admit only members of those groups; name the VPN router with --vpn-instance to check them)` : ''
-    return {
-      status: 'fail',
-      code: 'SG_NO_RULE',
-      category: 'security-group',
-      ...asCauseOfTimeout(ctx),
-      detail: `${ids.join(', ')} ${ids.length > 1 ? 'have' : 'has'} no ingress for TCP 443 from ${path.sources.map((s) => s.cidr).join(' or ')}${note}`,
-      evidence,
-      fixes: path.sources.map((s) => buildSecurityGroupRuleFix(groupId, s.cidr, ctx.target.region ?? '')),
-    }
+        const verdicts = path.sources.map((source) => {
+          for (const group of groups) {
+            for (const rule of group.ingress) {
+              const by = admits(rule, source.cidr)
+              if (by) return { source, group, by }
+            }
+          }
+          return { source }
+        })
+        const evidence = {
+          groups: ids,
+          rulesLookedAt: groups.flatMap((g) => g.ingress.map((r) => describeRule(g, r))),
+          sources: verdicts.map((v) => ({ source: v.source.cidr, admittedBy: 'by' in v ? `${v.group?.id}: ${v.by}` : null })),
+          routerIp: routerIp ?? null,
+        }
+        const admitted = verdicts.filter((v) => 'by' in v)
+        if (admitted.length > 0) {
+          const missing = verdicts.filter((v) => !('by' in v)).map((v) => v.source.cidr)
+          return {
+            status: 'pass',
+            detail: `${admitted.map((v) => `${v.source.cidr} admitted by ${v.group?.id} (${v.by})`).join('; ')}${missing.length ? `; not admitted: ${missing.join(', ')}` : ''}`,
+            evidence,
+          }
+        }
+        const groupId = cluster.clusterSecurityGroupId ?? ids[0] ?? ''
+        // EKS gives its cluster group an "all traffic from itself" rule; that reference says nothing about the VPN.
+        const referenced = groups.flatMap((g) => g.ingress.filter(allows443).flatMap((r) => r.groups.map((x) => x.groupId).filter((id) => id !== g.id)))
+        const note = referenced.length && !path.router ? ` (rules referencing ${[...new Set(referenced)].join(', ')} admit only members of those groups; name the VPN router with --vpn-instance to check them)` : ''
+        return {
+          status: 'fail',
+          code: 'SG_NO_RULE',
+          category: 'security-group',
+          detail: `${ids.join(', ')} ${ids.length > 1 ? 'have' : 'has'} no ingress for TCP 443 from ${path.sources.map((s) => s.cidr).join(' or ')}${note}`,
+          evidence,
+          fixes: path.sources.map((s) => buildSecurityGroupRuleFix(groupId, s.cidr, ctx.target.region ?? '')),
+        }
+      },
+      { ifNoTcp: 'read' },
+    )
   },
 })

@@ -12,7 +12,7 @@ import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import { coveringPeer } from '../routing/peers.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
-import { asCauseOfTimeout, awsPathGate, tableOf, type AwsPath, type EndpointSubnet, type SourceNetwork } from './aws-path.js'
+import { type AwsPath, type EndpointSubnet, type SourceNetwork, tableOf, whenAwsPathMatters } from './aws-path.js'
 
 declare module '../../engine/types.js' {
   interface ProbeData {
@@ -82,70 +82,74 @@ export const sourceCidrProbe = defineProbe({
   layer: 'network',
   title: 'Where VPN traffic enters the cluster VPC from',
   needs: ['cluster.describe'],
-  uses: ['cluster.endpoint-enis', 'cluster.vpc', 'routing.tailscale', 'network.tcp-connect'],
+  uses: ['cluster.endpoint-enis', 'cluster.vpc', 'routing.tailscale', 'network.tcp-connect', 'routing.local-route'],
+  early: ['network.tcp-connect'],
   timeoutMs: 20_000,
-  async run(ctx) {
-    const gate = awsPathGate(ctx)
-    if (gate !== true) return { status: 'skip', detail: gate }
-    const cluster = ctx.need('cluster.describe')
-    if (!cluster.vpcId) return { status: 'skip', detail: 'DescribeCluster named no VPC' }
-    const call = awsCallOptions(ctx)
-    const enis = ctx.get('cluster.endpoint-enis')?.enis ?? []
-    const endpointIps = enis.flatMap((e) => e.privateIps)
-    const [tables, peerings, router] = await Promise.all([
-      ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
-      ctx.env.aws.describePeerings(cluster.vpcId, call),
-      findRouter(ctx, endpointIps),
-    ])
-    if (!tables.ok) return awsSkip(tables)
-    const clusterCidrs = ctx.get('cluster.vpc')?.cidrs ?? []
-    const subnetIps = new Map<string, string[]>()
-    for (const eni of enis) subnetIps.set(eni.subnetId, [...(subnetIps.get(eni.subnetId) ?? []), ...eni.privateIps])
-    const subnetIds = subnetIps.size ? [...subnetIps.keys()] : cluster.subnetIds
-    const endpointSubnets: EndpointSubnet[] = subnetIds.map((subnetId) => ({
-      subnetId,
-      ips: subnetIps.get(subnetId) ?? [],
-      table: tableOf(tables.value as RouteTableInfo[], subnetId),
-    }))
-    const peeringList = peerings.ok ? peerings.value : []
-    const routerInfo = router && !('error' in router) ? router : undefined
-    let sources: SourceNetwork[]
-    if (ctx.target.sourceCidr) {
-      const flag = ctx.target.sourceCidr
-      const connection = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets).find((s) => cidrCovers(s.cidr, flag) || cidrCovers(flag, s.cidr))
-      sources = [{ ...connection, cidr: flag, via: 'flag', why: `given with --source-cidr${connection?.connectionId ? `; it arrives over ${connection.connectionId}` : ''}` }]
-    } else {
-      sources = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
-      if (routerInfo?.privateIp) {
-        const narrowed = sources.filter((s) => cidrContains(s.cidr, routerInfo.privateIp ?? ''))
-        if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
-      }
-    }
-    const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, peeringsReadable: peerings.ok, sources, router: routerInfo }
-    const evidence = {
-      sources: sources.map((s) => ({ cidr: s.cidr, via: s.via, connection: s.connectionId ?? null, remoteVpc: s.remoteVpcId ?? null, why: s.why })),
-      endpointSubnets: endpointSubnets.map((s) => ({ subnet: s.subnetId, ips: s.ips, routeTable: s.table?.id ?? null })),
-      router: routerInfo ? { id: routerInfo.id, privateIp: routerInfo.privateIp ?? null, found: routerInfo.how } : router && 'error' in router ? { error: router.error } : null,
-      peeringsReadable: peerings.ok,
-    }
-    if (sources.length === 0) {
-      return {
-        status: 'fail',
-        code: 'NO_SOURCE_NETWORK',
-        category: 'routing',
-        ...asCauseOfTimeout(ctx),
-        confirmed: false,
-        alternatives: [{ category: 'security-group', summary: 'the VPN ends inside the cluster VPC (AWS Client VPN): give its CIDR with --source-cidr' }],
-        detail: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
-        evidence,
-        data,
-      }
-    }
-    return {
-      status: 'pass',
-      detail: sources.map((s) => `${s.cidr}: ${s.why}`).join('; '),
-      evidence,
-      data,
-    }
+  run(ctx) {
+    return whenAwsPathMatters(
+      ctx,
+      async () => {
+        const cluster = ctx.need('cluster.describe')
+        if (!cluster.vpcId) return { status: 'skip', detail: 'DescribeCluster named no VPC' }
+        const call = awsCallOptions(ctx)
+        const enis = ctx.get('cluster.endpoint-enis')?.enis ?? []
+        const endpointIps = enis.flatMap((e) => e.privateIps)
+        const [tables, peerings, router] = await Promise.all([
+          ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
+          ctx.env.aws.describePeerings(cluster.vpcId, call),
+          findRouter(ctx, endpointIps),
+        ])
+        if (!tables.ok) return awsSkip(tables)
+        const clusterCidrs = ctx.get('cluster.vpc')?.cidrs ?? []
+        const subnetIps = new Map<string, string[]>()
+        for (const eni of enis) subnetIps.set(eni.subnetId, [...(subnetIps.get(eni.subnetId) ?? []), ...eni.privateIps])
+        const subnetIds = subnetIps.size ? [...subnetIps.keys()] : cluster.subnetIds
+        const endpointSubnets: EndpointSubnet[] = subnetIds.map((subnetId) => ({
+          subnetId,
+          ips: subnetIps.get(subnetId) ?? [],
+          table: tableOf(tables.value as RouteTableInfo[], subnetId),
+        }))
+        const peeringList = peerings.ok ? peerings.value : []
+        const routerInfo = router && !('error' in router) ? router : undefined
+        let sources: SourceNetwork[]
+        if (ctx.target.sourceCidr) {
+          const flag = ctx.target.sourceCidr
+          const connection = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets).find((s) => cidrCovers(s.cidr, flag) || cidrCovers(flag, s.cidr))
+          sources = [{ ...connection, cidr: flag, via: 'flag', why: `given with --source-cidr${connection?.connectionId ? `; it arrives over ${connection.connectionId}` : ''}` }]
+        } else {
+          sources = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+          if (routerInfo?.privateIp) {
+            const narrowed = sources.filter((s) => cidrContains(s.cidr, routerInfo.privateIp ?? ''))
+            if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
+          }
+        }
+        const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, peeringsReadable: peerings.ok, sources, router: routerInfo }
+        const evidence = {
+          sources: sources.map((s) => ({ cidr: s.cidr, via: s.via, connection: s.connectionId ?? null, remoteVpc: s.remoteVpcId ?? null, why: s.why })),
+          endpointSubnets: endpointSubnets.map((s) => ({ subnet: s.subnetId, ips: s.ips, routeTable: s.table?.id ?? null })),
+          router: routerInfo ? { id: routerInfo.id, privateIp: routerInfo.privateIp ?? null, found: routerInfo.how } : router && 'error' in router ? { error: router.error } : null,
+          peeringsReadable: peerings.ok,
+        }
+        if (sources.length === 0) {
+          return {
+            status: 'fail',
+            code: 'NO_SOURCE_NETWORK',
+            category: 'routing',
+              confirmed: false,
+            alternatives: [{ category: 'security-group', summary: 'the VPN ends inside the cluster VPC (AWS Client VPN): give its CIDR with --source-cidr' }],
+            detail: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
+            evidence,
+            data,
+          }
+        }
+        return {
+          status: 'pass',
+          detail: sources.map((s) => `${s.cidr}: ${s.why}`).join('; '),
+          evidence,
+          data,
+        }
+      },
+      { ifNoTcp: 'skip', passWithoutWaiting: true },
+    )
   },
 })

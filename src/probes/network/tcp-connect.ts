@@ -10,6 +10,7 @@ import { classifyAddress } from '../../platform/cidr.js'
 import type { ConnectResult } from '../../platform/env.js'
 import { showIp } from '../dns/system.js'
 import { listIps } from '../shared.js'
+import { routeReachesEndpoint } from '../routing/local-route.js'
 
 export interface TcpResult extends ConnectResult {
   ip: string
@@ -63,6 +64,8 @@ function judge(ctx: ProbeContext<never, 'routing.local-route'>, failed: TcpResul
   }
 }
 
+const SUSPICIOUS_AFTER_MS = 1000
+
 export const tcpConnectProbe = defineProbe({
   id: 'network.tcp-connect',
   layer: 'network',
@@ -71,9 +74,11 @@ export const tcpConnectProbe = defineProbe({
   uses: ['routing.local-route', 'routing.vpn-peer'],
   async run(ctx) {
     const resolved = ctx.need('dns.system')
+    // A SYN still unanswered after the first retransmit (1 s) is suspicious: the AWS reads that would explain it start now.
+    const suspicious = setTimeout(() => ctx.release(), Math.min(SUSPICIOUS_AFTER_MS, ctx.options.connectTimeoutMs / 2))
     const results: TcpResult[] = await Promise.all(
       resolved.ips.map(async (ip) => ({ ip, ...(await ctx.env.net.connect(ip, resolved.port, { timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal })) })),
-    )
+    ).finally(() => clearTimeout(suspicious))
     const evidence = {
       port: resolved.port,
       timeoutMs: ctx.options.connectTimeoutMs,
@@ -107,9 +112,13 @@ export const tcpConnectProbe = defineProbe({
     const summary = partial
       ? `intermittent: ${parts.join('; ')}, while ${listIps(results.filter((r) => r.ok).map((r) => r.ip))} answers (${failed.length} of ${results.length} endpoint IPs; kubectl fails whenever it picks ${failed.length > 1 ? 'those' : 'that one'}): ${verdict.why}`
       : `${parts.join('; ')}: ${verdict.why}`
+    // A connection that never had a route through the VPN fails because of the route, not on its own.
+    const routes = ctx.get('routing.local-route') ?? []
+    const unrouted = ctx.result('routing.local-route')?.status === 'fail' && failed.every((f) => routes.some((r) => r.ip === f.ip && !routeReachesEndpoint(r)))
     return {
       status: 'fail',
       code: partial ? 'TCP_PARTIAL' : (failed[0]?.code ?? 'TCP_TIMEOUT'),
+      ...(unrouted ? { explainedBy: 'routing.local-route' as const } : {}),
       headline,
       category: verdict.category,
       confirmed: verdict.confirmed,

@@ -9,6 +9,7 @@ declare module '../../../src/engine/types.js' {
   interface ProbeData {
     'env.a': { x: number }
     'env.slow': { marker: string }
+    'dns.a': { x: number }
   }
 }
 
@@ -143,6 +144,48 @@ describe('runProbes', () => {
     ])
     expect(byId(results, 'dns.b')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
     expect(byId(results, 'dns.b').detail).toContain('dns.b needs the data of env.a, which published none')
+  })
+
+  it('goes on past a failed link that offers an assumption, and every check after it says so', async () => {
+    const results = await run([
+      probe('dns.a', async () => ({ status: 'fail', detail: 'wrong answer', code: 'DNS_STALE_ANSWER', data: { x: 9 }, assumption: 'with the ENI IPs from AWS' })),
+      probe('network.b', async (ctx) => ({ status: 'fail', detail: `timed out at ${ctx.need('dns.a').x}`, code: 'TCP_TIMEOUT' }), { needs: ['dns.a'] }),
+      probe('tls.c', pass('not reached'), { needs: ['network.b'] }),
+      probe('cluster.d', async () => ({ status: 'fail', detail: 'no data to go on with', assumption: 'nothing' })),
+      probe('dns.e', pass(), { needs: ['cluster.d'] }),
+    ])
+    expect(byId(results, 'network.b')).toMatchObject({ status: 'fail', detail: 'timed out at 9 (with the ENI IPs from AWS)', assuming: ['with the ENI IPs from AWS'] })
+    // A failure without an assumption still skips what needs it, and the root of the skip is named.
+    expect(byId(results, 'tls.c')).toMatchObject({ status: 'skip', skippedBecause: 'network.b' })
+    // An assumption without data to go on with is no assumption.
+    expect(byId(results, 'dns.e')).toMatchObject({ status: 'skip', skippedBecause: 'cluster.d' })
+  })
+
+  it('starts a probe early on a release, and settled gives the released probe its final result', async () => {
+    const order: string[] = []
+    const results = await run([
+      probe('network.slow', async (ctx) => {
+        order.push('slow started')
+        ctx.release()
+        await sleep(60)
+        order.push('slow finished')
+        return { status: 'fail', detail: 'timed out', code: 'TCP_TIMEOUT' }
+      }),
+      probe(
+        'network.reader',
+        async (ctx) => {
+          order.push(`reader started, slow pending: ${ctx.pending('network.slow')}`)
+          const slow = await ctx.settled('network.slow')
+          order.push('reader judged')
+          return { status: 'pass', detail: `slow ended ${slow?.status}` }
+        },
+        { uses: ['network.slow'], early: ['network.slow'] },
+      ),
+      probe('network.waiter', async (ctx) => ({ status: 'pass', detail: `slow was ${ctx.result('network.slow')?.status}` }), { uses: ['network.slow'] }),
+    ])
+    expect(order).toEqual(['slow started', 'reader started, slow pending: true', 'slow finished', 'reader judged'])
+    expect(byId(results, 'network.reader').detail).toBe('slow ended fail')
+    expect(byId(results, 'network.waiter').detail).toBe('slow was fail')
   })
 
   it('turns a throwing probe into a PROBE_CRASHED fail and skips its dependents', async () => {

@@ -3,7 +3,7 @@
  * the SYN behind a TCP timeout) becomes the root cause. Pure table tests, no I/O.
  */
 import { describe, expect, it } from 'vitest'
-import type { Alternative, CheckResult, Fix, ProbeId, Status, Verdict } from '../../../src/engine/types.js'
+import type { Alternative, CheckResult, Fix, FurtherLink, ProbeId, Status, Verdict } from '../../../src/engine/types.js'
 import { collectFixes, deriveVerdict, exitCodeFor } from '../../../src/engine/verdict.js'
 
 function check(id: ProbeId, status: Status, extra: Partial<CheckResult> = {}): CheckResult {
@@ -61,6 +61,8 @@ interface Case {
   alternatives: Alternative[]
   summary: string
   exit: number
+  /** The other broken links (none unless given). */
+  further?: FurtherLink[]
 }
 
 const cases: Case[] = [
@@ -143,7 +145,7 @@ const cases: Case[] = [
     exit: 22,
   },
   {
-    name: 'of two refiners, the first in path order is the cause',
+    name: 'of two refiners, the first in path order is the cause and the other a further link',
     checks: [
       tcpTimeout(),
       check('network.peering', 'fail', { code: 'PEERING_NOT_ACTIVE', category: 'routing', refines: 'network.tcp-connect', detail: 'the peering pcx-54e030c6cc322fa80 is deleted' }),
@@ -154,10 +156,11 @@ const cases: Case[] = [
     confirmed: true,
     alternatives: [],
     summary: 'TCP 443 to 10.0.10.239 times out; the peering pcx-54e030c6cc322fa80 is deleted',
+    further: [{ rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: 'sg-0abc1234 has no ingress' }],
     exit: 21,
   },
   {
-    name: 'a failed check that refines something else is ignored',
+    name: 'a failed check that refines something else is no cause of that symptom, but a broken link of its own',
     checks: [
       tcpTimeout(),
       check('network.security-group', 'fail', { code: 'SG_NO_RULE', category: 'security-group', refines: 'tls.handshake', detail: 'sg-0abc1234 has no ingress' }),
@@ -167,10 +170,11 @@ const cases: Case[] = [
     confirmed: false,
     alternatives: TCP_ALTERNATIVES,
     summary: 'TCP to 10.0.10.239:443 times out after 2000 ms through tailscale0: most likely a security group, not confirmed',
+    further: [{ rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: 'sg-0abc1234 has no ingress' }],
     exit: 22,
   },
   {
-    name: 'a refiner of the TCP symptom does not displace an earlier root cause',
+    name: 'a refiner of the TCP symptom does not displace an earlier root cause, and is a further link',
     checks: [
       check('dns.system', 'fail', { code: 'DNS_PUBLIC_ANSWER', category: 'dns', detail: 'the endpoint resolves to public addresses', headline: 'public answer' }),
       check('network.tcp-connect', 'skip', { skippedBecause: 'dns.system' }),
@@ -181,6 +185,7 @@ const cases: Case[] = [
     confirmed: true,
     alternatives: [],
     summary: 'the endpoint resolves to public addresses',
+    further: [{ rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: 'sg-0abc1234 has no ingress' }],
     exit: 20,
   },
   {
@@ -237,10 +242,42 @@ const cases: Case[] = [
 ]
 
 describe('deriveVerdict with refines', () => {
-  it.each(cases)('$name', ({ checks, rootCause, category, confirmed, alternatives, summary, exit }) => {
+  it.each(cases)('$name', ({ checks, rootCause, category, confirmed, alternatives, summary, exit, further = [] }) => {
     const verdict = deriveVerdict(checks, GOALS)
-    expect(verdict).toEqual({ status: 'fail', category, rootCause, confirmed, alternatives, summary })
+    expect(verdict).toEqual({ status: 'fail', category, rootCause, confirmed, alternatives, further, summary })
     expect(exitCodeFor(verdict)).toBe(exit)
+  })
+})
+
+describe('deriveVerdict: every broken link', () => {
+  it('a wrong DNS answer and a missing security group rule: the first is the verdict, the second a further link with its own fix', () => {
+    const checks = [
+      check('dns.system', 'fail', { code: 'DNS_STALE_ANSWER', category: 'dns', detail: 'the name resolves to 10.0.99.1, not an endpoint ENI', assumption: 'with the ENI IPs from AWS', fixes: [dnsWarnFix] }),
+      tcpTimeout({ assuming: ['with the ENI IPs from AWS'] }),
+      check('network.security-group', 'fail', { code: 'SG_NO_RULE', category: 'security-group', refines: 'network.tcp-connect', detail: 'sg-0abc1234 has no ingress', fixes: [sgFix] }),
+      check('tls.handshake', 'skip', { skippedBecause: 'network.tcp-connect' }),
+    ]
+    const verdict = deriveVerdict(checks, GOALS)
+    expect(verdict).toMatchObject({ status: 'fail', category: 'dns', rootCause: 'dns.system', confirmed: true })
+    expect(verdict.further).toEqual([{ rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: 'TCP 443 to 10.0.10.239 times out; sg-0abc1234 has no ingress' }])
+    expect(exitCodeFor(verdict)).toBe(20)
+    expect(collectFixes(checks, verdict)).toEqual([dnsWarnFix, sgFix])
+  })
+
+  it('a failure that follows from an earlier one is not a link of its own; what it would refine stands alone', () => {
+    const checks = [
+      check('routing.local-route', 'fail', { code: 'ROUTE_NOT_VPN', category: 'routing', detail: '10.0.10.239 leaves through en0, not a VPN' }),
+      tcpTimeout({ explainedBy: 'routing.local-route' }),
+      check('network.security-group', 'fail', { code: 'SG_NO_RULE', category: 'security-group', detail: 'sg-0abc1234 has no ingress' }),
+    ]
+    const verdict = deriveVerdict(checks, GOALS)
+    expect(verdict.rootCause).toBe('routing.local-route')
+    expect(verdict.further).toEqual([{ rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: 'sg-0abc1234 has no ingress' }])
+  })
+
+  it('a crash is no further link', () => {
+    const checks = [check('dns.system', 'fail', { code: 'DNS_NXDOMAIN', category: 'dns' }), check('authn.whoami', 'fail', { code: 'PROBE_CRASHED' })]
+    expect(deriveVerdict(checks, GOALS).further).toEqual([])
   })
 })
 

@@ -195,7 +195,7 @@ describe('exitCodeFor: the table of design.md', () => {
   })
 
   it('ok exits 0, unexpected 1, inconclusive 3', () => {
-    const base = { confirmed: true, alternatives: [], summary: '' }
+    const base = { confirmed: true, alternatives: [], further: [], summary: '' }
     expect(exitCodeFor({ ...base, status: 'ok', category: 'ok' })).toBe(0)
     expect(exitCodeFor({ ...base, status: 'fail', category: 'unexpected' })).toBe(1)
     expect(exitCodeFor({ ...base, status: 'inconclusive', category: 'inconclusive' })).toBe(3)
@@ -218,7 +218,7 @@ describe('collectFixes', () => {
     expect(collectFixes(checks, verdict)).toEqual([sgFix, settle, proxyFix, publicFix])
   })
 
-  it('leaves out the fixes of passing, skipped and non-root failing checks', () => {
+  it('gives the root cause\'s fixes, then each further broken link\'s, and none of passing or skipped checks', () => {
     const checks = [
       check('dns.system', 'pass', { fixes: [fix('pass fix', ['a'])] }),
       check('routing.local-route', 'fail', { fixes: [fix('root fix', ['b'])] }),
@@ -226,7 +226,8 @@ describe('collectFixes', () => {
       check('tls.handshake', 'skip', { fixes: [fix('skip fix', ['d'])] }),
     ]
     const verdict = deriveVerdict(checks, GOALS)
-    expect(collectFixes(checks, verdict).map((f) => f.title)).toEqual(['root fix'])
+    expect(verdict.further.map((f) => f.rootCause)).toEqual(['network.tcp-connect'])
+    expect(collectFixes(checks, verdict).map((f) => f.title)).toEqual(['root fix', 'later failure fix'])
   })
 
   it('drops duplicates (same title and commands), keeping the first', () => {

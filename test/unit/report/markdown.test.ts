@@ -112,3 +112,14 @@ describe('renderMarkdown: verdict, fixes, evidence', () => {
     expect(evidence).toEqual(Object.fromEntries(resolved.checks.map((c) => [c.id, c.evidence])))
   })
 })
+
+describe('renderMarkdown: further broken links', () => {
+  it('lists them under the verdict', () => {
+    const report: Report = {
+      ...sgIntermittentReport,
+      verdict: { ...sgIntermittentReport.verdict, further: [{ rootCause: 'network.route-tables', category: 'routing', confirmed: true, summary: 'rtb-0abc has no route to 10.99.0.0/16' }] },
+    }
+    expect(md(report)).toContain('**Also broken** (1):\n\n- ❌ **routing** (`network.route-tables`): rtb-0abc has no route to 10.99.0.0/16')
+    expect(md(sgIntermittentReport)).not.toContain('Also broken')
+  })
+})

@@ -61,6 +61,7 @@ function freeTextReport(): Report {
     rootCause: 'cluster.describe',
     confirmed: true,
     alternatives: [{ category: 'dns', summary: `${host} also answers on ${FREE_TEXT_PUBLIC_IPS[1]}` }],
+    further: [],
     summary: `${ROLE_ARN} may not describe x (seen from ${PRIVATE_IPS[0]}, public ${FREE_TEXT_PUBLIC_IPS[0]})`,
   }
   report.fixes = [

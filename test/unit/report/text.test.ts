@@ -104,3 +104,20 @@ describe('renderText: the path diagram', () => {
     expect(plain(inconclusive)).toContain('Verdict ? inconclusive')
   })
 })
+
+describe('renderText: further broken links', () => {
+  it('lists every further link after the verdict, with its category, check and summary, and nothing when there is none', () => {
+    const report: Report = {
+      ...sgIntermittentReport,
+      verdict: {
+        ...sgIntermittentReport.verdict,
+        further: [{ rootCause: 'network.nacl', category: 'security-group', confirmed: false, summary: 'acl-0123 denies TCP 443 in from 10.99.0.0/16' }],
+      },
+    }
+    const lines = plain(report).split('\n')
+    const at = lines.indexOf('Also broken (1)')
+    expect(at).toBeGreaterThan(lines.findIndex((l) => l.startsWith('Verdict')))
+    expect(lines.slice(at + 1, at + 3)).toEqual(['✖ security-group (likely, not confirmed)  [network.nacl]', '  acl-0123 denies TCP 443 in from 10.99.0.0/16'])
+    expect(plain(sgIntermittentReport)).not.toContain('Also broken')
+  })
+})

@@ -39,6 +39,20 @@ describe('env.tools', () => {
     for (const call of env.script.calls) expect(call.options.timeoutMs).toBeGreaterThan(0)
   })
 
+  it('asks kubectl for its version with no kubeconfig, so a version dispatcher never calls a dead cluster', async () => {
+    for (const [platform, devnull] of [['linux', '/dev/null'], ['win32', 'NUL']] as const) {
+      const env = fakeEnv({
+        platform,
+        vars: { PATH: '/usr/bin', KUBECONFIG: '/home/op/.kube/prod' },
+        which: { kubectl: '/usr/bin/kubectl' },
+        exec: [{ file: '/usr/bin/kubectl', args: ['version', '--client', '-o', 'json'], stdout: kubectlJson('v1.32.4-dispatcher') }],
+      })
+      const outcome = await runProbe(toolsProbe, { env })
+      expect(outcome.evidence?.tools).toMatchObject({ kubectl: { version: 'v1.32.4-dispatcher' } })
+      expect(env.script.calls[0]?.options.env).toEqual({ PATH: '/usr/bin', KUBECONFIG: devnull })
+    }
+  })
+
   it('warns with TOOL_MISSING when kubectl is not on PATH, and names what is missing', async () => {
     const env = fakeEnv({
       platform: 'darwin',
