@@ -120,7 +120,8 @@ export async function runFleet(
     profile,
     concurrency: o.concurrency,
     options: runOptionsOf(flags),
-    probes: selectProbes(PROBES, () => true),
+    // A fleet is about reaching each cluster; the kubeconfig of one cluster is `check --cluster`'s to review.
+    probes: selectProbes(PROBES, (p) => p.layer !== 'kubeconfig', (p) => p.layer === 'kubeconfig'),
     goals: ['apiserver.readyz'],
     version: o.version,
     trace: tracePaths,

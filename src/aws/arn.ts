@@ -33,3 +33,11 @@ export function roleArnWithPath(p: Principal, path: string): string {
   const clean = `/${path.replace(/^\/+|\/+$/g, '')}/`.replace('//', '/')
   return `arn:${p.partition}:iam::${p.account}:role${clean}${p.roleName}`
 }
+
+const CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d{12}:cluster\/([0-9A-Za-z][A-Za-z0-9_-]*)$/
+
+/** An EKS cluster ARN (what aws eks update-kubeconfig names the kubeconfig cluster by): its region and name. */
+export function parseClusterArn(arn: string | undefined): { region: string; name: string } | undefined {
+  const m = arn ? CLUSTER_ARN.exec(arn) : null
+  return m ? { region: m[1] ?? '', name: m[2] ?? '' } : undefined
+}

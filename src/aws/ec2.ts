@@ -108,6 +108,10 @@ export interface NaclInfo {
 export interface InstanceInfo {
   id: string
   privateIp?: string
+  /** Every private IP of every interface. */
+  privateIps?: string[]
+  publicIp?: string
+  privateDnsName?: string
   subnetId?: string
   vpcId?: string
   sourceDestCheck?: boolean
@@ -125,6 +129,8 @@ export interface Ec2Calls {
   describePeerings(vpcId: string, o: AwsCallOptions): Promise<AwsResult<PeeringInfo[]>>
   describeNacls(subnetIds: string[], o: AwsCallOptions): Promise<AwsResult<NaclInfo[]>>
   describeInstance(by: { instanceId?: string; privateIp?: string }, o: AwsCallOptions): Promise<AwsResult<InstanceInfo | undefined>>
+  /** The running (and stopped) instances of some VPCs, for finding the VPN router among them. */
+  describeInstances(by: { vpcIds: string[] }, o: AwsCallOptions): Promise<AwsResult<InstanceInfo[]>>
 }
 
 const MAX_PAGES = 20
@@ -160,6 +166,30 @@ function peeringSide(info: XmlElement | undefined): PeeringSide {
 }
 
 const present = (values: (string | undefined)[]): string[] => values.filter((v): v is string => Boolean(v))
+
+/** An instance's groups; where the instance-level set is empty (emulators), its interfaces' stand in. */
+function groupsOf(i: XmlElement): string[] {
+  const own = present(items(i, 'groupSet').map((g) => text(g, 'groupId')))
+  if (own.length) return own
+  return [...new Set(present(items(i, 'networkInterfaceSet').flatMap((n) => items(n, 'groupSet')).map((g) => text(g, 'groupId'))))]
+}
+
+function instanceOf(i: XmlElement): InstanceInfo {
+  const privateIps = present(items(i, 'networkInterfaceSet').flatMap((n) => items(n, 'privateIpAddressesSet').map((p) => text(p, 'privateIpAddress'))))
+  return {
+    id: text(i, 'instanceId') ?? '',
+    privateIp: text(i, 'privateIpAddress'),
+    privateIps: [...new Set(present([text(i, 'privateIpAddress'), ...privateIps]))],
+    publicIp: text(i, 'ipAddress'),
+    privateDnsName: text(i, 'privateDnsName'),
+    subnetId: text(i, 'subnetId'),
+    vpcId: text(i, 'vpcId'),
+    sourceDestCheck: bool(i, 'sourceDestCheck'),
+    groupIds: groupsOf(i),
+    state: text(child(i, 'instanceState'), 'name'),
+    name: text(items(i, 'tagSet').find((t) => text(t, 'key') === 'Name'), 'value'),
+  }
+}
 
 export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
   const clients = new Map<string, Promise<QueryClient>>()
@@ -341,17 +371,17 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
         const input = by.instanceId ? { InstanceId: [by.instanceId] } : { Filter: [{ Name: 'private-ip-address', Value: [by.privateIp ?? ''] }] }
         const xml = await (await ec2(o)).call('DescribeInstances', input, signal)
         const i = items(xml, 'reservationSet').flatMap((r) => items(r, 'instancesSet'))[0]
-        if (!i) return undefined
-        return {
-          id: text(i, 'instanceId') ?? '',
-          privateIp: text(i, 'privateIpAddress'),
-          subnetId: text(i, 'subnetId'),
-          vpcId: text(i, 'vpcId'),
-          sourceDestCheck: bool(i, 'sourceDestCheck'),
-          groupIds: present(items(i, 'groupSet').map((g) => text(g, 'groupId'))),
-          state: text(child(i, 'instanceState'), 'name'),
-          name: text(items(i, 'tagSet').find((t) => text(t, 'key') === 'Name'), 'value'),
-        }
+        return i ? instanceOf(i) : undefined
+      }),
+
+    describeInstances: (by, o) =>
+      aws.call('ec2:DescribeInstances', o, async (signal) => {
+        const xml = await pages(o, 'DescribeInstances', { Filter: [{ Name: 'vpc-id', Value: by.vpcIds }, { Name: 'instance-state-name', Value: ['pending', 'running', 'stopping', 'stopped'] }] }, signal)
+        // Filter again here: emulators do not always apply every filter.
+        return xml
+          .flatMap((page) => items(page, 'reservationSet').flatMap((r) => items(r, 'instancesSet')))
+          .map(instanceOf)
+          .filter((i) => i.vpcId && by.vpcIds.includes(i.vpcId))
       }),
   }
 }

@@ -95,6 +95,7 @@ export type FailureCode =
   | 'VPN_NOT_FORWARDING'
   | 'VPC_DNS_OFF'
   | 'KUBECONFIG_MISMATCH'
+  | 'KUBECONFIG_MISSING'
   | 'TOOL_MISSING'
   | 'TIMEOUT'
   | 'PROBE_CRASHED'

@@ -9,7 +9,9 @@ import { isKnownRegion, AWS_REGIONS } from '../aws/regions.js'
 import { isValidCidr } from '../platform/cidr.js'
 import type { Target } from '../engine/types.js'
 import { usageError } from '../errors.js'
-import { loadKubeconfig, parseExecBlock, resolveKubeconfigPath, type ExecInfo } from '../kube/kubeconfig.js'
+import { parseClusterArn } from '../aws/arn.js'
+import { readContext } from '../kube/contexts.js'
+import { loadKubeconfig, type ExecInfo } from '../kube/kubeconfig.js'
 import type { FsApi } from '../platform/env.js'
 import { closestNames } from '../util/closest.js'
 
@@ -36,7 +38,6 @@ export interface ResolveDeps {
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/
 const EKS_HOST_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com(?:\.cn)?$|\.([a-z]{2}(?:-[a-z]+)+-\d)\.api\.aws$/
-const CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):\d{12}:cluster\/([0-9A-Za-z][A-Za-z0-9_-]*)$/
 
 export function validateClusterName(name: string): void {
   if (!CLUSTER_NAME.test(name)) {
@@ -78,10 +79,6 @@ export function regionFromEndpoint(endpoint: string | undefined): string | undef
   }
 }
 
-export function parseClusterArn(arn: string | undefined): { region: string; name: string } | undefined {
-  const m = arn ? CLUSTER_ARN.exec(arn) : null
-  return m ? { region: m[1] ?? '', name: m[2] ?? '' } : undefined
-}
 
 function ensureNoConflicts(flags: TargetFlags): void {
   if (flags.endpoint && (flags.context || flags.kubeconfig)) {
@@ -172,35 +169,27 @@ async function resolveFromKubeconfig(target: Target, flags: TargetFlags, deps: R
   target.kubeconfigPath = context.file
   if (flags.kubeconfig) target.kubeconfigFlag = flags.kubeconfig
   target.sources.context = flags.context ? '--context' : 'current-context'
-  const clusterName = typeof context.value.cluster === 'string' ? context.value.cluster : undefined
-  const userName = typeof context.value.user === 'string' ? context.value.user : undefined
-  const cluster = clusterName ? view.clusters.get(clusterName) : undefined
-  if (!cluster) {
-    throw usageError('KUBECONFIG_INVALID', `context "${contextName}" refers to cluster "${clusterName ?? ''}", which is not defined`)
+  const info = await readContext(view, contextName, deps.fs.readText)
+  if (!info?.clusterEntry || !view.clusters.has(info.clusterEntry)) {
+    throw usageError('KUBECONFIG_INVALID', `context "${contextName}" refers to cluster "${info?.clusterEntry ?? ''}", which is not defined`)
   }
-  if (typeof cluster.value.server === 'string') {
-    target.endpoint = cluster.value.server
-    target.sources.endpoint = `kubeconfig cluster ${cluster.name}`
+  if (info.caError) throw usageError(info.caError.includes('no PEM') ? 'CA_FILE_INVALID' : 'CA_FILE_UNREADABLE', info.caError)
+  if (info.server) {
+    target.endpoint = info.server
+    target.sources.endpoint = `kubeconfig cluster ${info.clusterEntry}`
   }
-  if (typeof cluster.value['proxy-url'] === 'string') target.proxyUrl = cluster.value['proxy-url']
-  const caData = cluster.value['certificate-authority-data']
-  const caFile = cluster.value['certificate-authority']
-  if (typeof caData === 'string' && caData) {
-    target.caPem = Buffer.from(caData, 'base64').toString('utf8')
-    target.caSource = `certificate-authority-data of ${cluster.name}`
-  } else if (typeof caFile === 'string' && caFile) {
-    const path = resolveKubeconfigPath(caFile, cluster.file)
-    target.caPem = await readCaFile(path, deps.fs, 'certificate-authority')
-    target.caSource = path
+  if (info.proxyUrl) target.proxyUrl = info.proxyUrl
+  if (info.caPem) {
+    target.caPem = info.caPem
+    target.caSource = info.caSource
   }
-  const arn = parseClusterArn(cluster.name)
+  const arn = parseClusterArn(info.clusterEntry)
   if (arn) {
     target.cluster = arn.name
     target.region = arn.region
     target.sources.cluster = target.sources.region = 'kubeconfig cluster ARN'
   }
-  const user = userName ? view.users.get(userName) : undefined
-  const exec = user && typeof user.value.exec === 'object' && user.value.exec !== null ? parseExecBlock(user.value.exec as Record<string, unknown>) : undefined
+  const exec = info.exec
   applyExec(target, exec)
   if (!target.region) {
     const fromHost = regionFromEndpoint(target.endpoint)

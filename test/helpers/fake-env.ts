@@ -227,6 +227,7 @@ const OTHER_AWS_CALLS = [
   'describePeerings',
   'describeNacls',
   'describeInstance',
+  'describeInstances',
   'listAccessEntries',
   'describeAccessEntry',
   'eksToken',

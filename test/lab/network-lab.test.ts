@@ -293,6 +293,36 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
         )
       })
 
+      scenario('the router has a host name of its own, and its subnet\'s route table lost the route to the cluster', async () => {
+        // Tailscale names the router after its Name tag, lower-cased with hyphens; EC2's default name is gone.
+        w.setTailscale({ advertise: true, online: true, routeAll: true, routerHost: `${p.cluster.toLowerCase().replace(/_/g, '-')}-tailscale-router` })
+        await w.removeVpnSideRoute()
+        const run = await w.check()
+        expectVerdict(w, 'named router, its table lacks the route', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.vpn-route', confirmed: true, hops: 'syn:vpn-vpc' })
+        expect(check(run, 'network.source-cidr').evidence.router).toMatchObject({ id: w.aws.routerInstanceId, found: expect.stringContaining(`(its Name tag "${p.cluster}-tailscale-router")`) })
+        expect(check(run, 'network.vpn-route').evidence.basis).toBe(`the route table of the VPN router's subnet ${w.aws.vpnSubnetId}`)
+        expect(commands(run)).toEqual([
+          `aws ec2 create-route --route-table-id ${w.aws.vpnRouteTableId} --destination-cidr-block ${p.eksVpcCidr} --vpc-peering-connection-id ${w.peeringId} --region ${p.region}`,
+        ])
+      })
+
+      scenario('two broken links at once: a stale DNS answer and no security group rule', async () => {
+        await w.setDns([p.staleIp])
+        await w.removeSgRule()
+        const run = await w.check()
+        expectVerdict(w, 'stale DNS and SG without the rule', run, { exit: 20, status: 'fail', category: 'dns', rootCause: 'dns.system', confirmed: true, hops: 'syn:eks-subnet' })
+        expect(run.json.verdict.further).toEqual([
+          { rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: expect.stringContaining(`${w.aws.clusterSgId}`) },
+        ])
+        expect(run.json.fixes.map((f: { category: string }) => f.category)).toEqual(['dns', 'security-group'])
+        expect(commands(run)).toContain(`aws ec2 authorize-security-group-ingress --group-id ${w.aws.clusterSgId} --protocol tcp --port 443 --cidr ${p.vpnVpcCidr} --region ${p.region}`)
+        expect(check(run, 'network.tcp-connect').detail).toContain('(with the ENI IPs from AWS)')
+        const text = await w.cli(['check', '--cluster', p.cluster, '--region', p.region, '--connect-timeout', '1'])
+        expect(text.exitCode).toBe(20)
+        expect(text.stdout).toContain('Also broken (1)')
+        if (process.env.EKSDOCTOR_LAB_VERBOSE) console.log(text.stdout)
+      })
+
       scenario('the peering is not active', async () => {
         const deadPcx = await w.deactivatePeering()
         const run = await w.check()
@@ -426,6 +456,22 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
         expectVerdict(w, 'kubeconfig old endpoint', run, { exit: 12, status: 'fail', category: 'kubeconfig', rootCause: 'kubeconfig.context', confirmed: true, hops: 'synack:router' })
         expect(run.json.verdict.summary).toContain(`https://${p.oldEndpointHost} is not the cluster's endpoint ${w.endpoint}`)
         expect(commands(run)[0]).toBe(`eksdoctor kubeconfig --cluster ${p.cluster} --region ${p.region}`)
+      })
+
+      scenario('check --cluster, while the kubeconfig entry for the cluster still has the old endpoint', async () => {
+        const file = w.writeKubeconfig('stale-for-cluster-mode.yaml', { server: `https://${p.oldEndpointHost}` })
+        const run = await w.check([], { env: { KUBECONFIG: file } })
+        expectVerdict(w, '--cluster, stale kubeconfig entry', run, { exit: 12, status: 'fail', category: 'kubeconfig', rootCause: 'kubeconfig.context', confirmed: true, hops: 'synack:router' })
+        expect(check(run, 'kubeconfig.context').evidence.contexts).toEqual([expect.objectContaining({ context: w.cluster.arn, foundBy: 'its cluster ARN', current: true })])
+        expect(commands(run)).toEqual([`eksdoctor kubeconfig --cluster ${p.cluster} --region ${p.region}`, `aws eks update-kubeconfig --name ${p.cluster} --region ${p.region}`])
+      })
+
+      scenario('the kubeconfig context mode, when the security group drops the SYN (the time is in the summary)', async () => {
+        await w.removeSgRule()
+        const file = w.writeKubeconfig('sg-drop.yaml', { server: w.endpoint })
+        const run = await w.cli(['check', '--connect-timeout', '1', '--json'], { env: { KUBECONFIG: file } })
+        expectVerdict(w, 'context mode, SG drop', run, { exit: 22, status: 'fail', category: 'security-group', rootCause: 'network.security-group', confirmed: true, hops: 'syn:eks-subnet' })
+        expect(check(run, 'kubeconfig.kubectl')).toMatchObject({ status: 'skip', detail: 'not run: the path fails at network.tcp-connect, where kubectl would stop too' })
       })
 
       scenario('the kubeconfig exec block uses v1alpha1', async () => {

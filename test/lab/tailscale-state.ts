@@ -14,6 +14,8 @@ export interface TailscaleState {
   online: boolean
   /** This node's --accept-routes. */
   routeAll: boolean
+  /** The router's host name when its OS is not named by EC2's default (ip-a-b-c-d). */
+  routerHost?: string
 }
 
 export const TAILSCALE_VERSION = '1.80.3-t9b1e2c4f5-g0123456789'
@@ -117,7 +119,7 @@ export function buildTailscaleStatus(p: LabParams, s: TailscaleState): object {
         key: ROUTER_KEY,
         id: 'nRouter1CNTRL',
         nodeId: 3333333333333333,
-        host: ec2HostName(p.vpnRouterIp),
+        host: s.routerHost ?? ec2HostName(p.vpnRouterIp),
         dns: 'vpc-router',
         user: TAGGED_ID,
         ips: [p.routerTailnetIp, 'fd7a:115c:a1e0::aaaa:bbbb'],

@@ -130,6 +130,8 @@ export class LabWorld {
   private dnsmasq!: LabProcess
   private readonly undo: (() => void | Promise<void>)[] = []
   private runs = 0
+  /** The operator's own kubeconfig, written as `aws eks update-kubeconfig` would (eksdoctor as the token command). */
+  private operatorKubeconfig = ''
   readonly dir: string
   readonly binDir: string
   readonly tailscaleDir: string
@@ -166,6 +168,7 @@ export class LabWorld {
     await this.startServers()
     this.buildNetwork()
     await this.startProcesses()
+    this.operatorKubeconfig = this.writeKubeconfig('operator.yaml', { server: this.endpoint })
     await this.reset()
   }
 
@@ -670,6 +673,7 @@ export class LabWorld {
       AWS_ENDPOINT_URL_IAM: `http://127.0.0.1:${WS_AWS_PORT}`,
       AWS_ENDPOINT_URL_EKS: `http://127.0.0.1:${WS_EKS_PORT}`,
       EKSDOCTOR_LAB_TAILSCALE_STATE: this.tailscaleDir,
+      KUBECONFIG: this.operatorKubeconfig,
       ...(creds === 'none' ? {} : { AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_SESSION_TOKEN: c.sessionToken }),
       ...o.env,
     }

@@ -24,6 +24,8 @@ export interface TailscalePeer {
   allowedIPs: string[]
   primaryRoutes: string[]
   curAddr?: string
+  /** The peer's known endpoints (ip:port), public and private. */
+  addrs?: string[]
   relay?: string
   lastSeen?: string
 }
@@ -105,6 +107,8 @@ function readPeer(node: JsonObject): TailscalePeer {
   }
   const curAddr = readString(node.CurAddr)
   if (curAddr !== undefined) peer.curAddr = curAddr
+  const addrs = readStrings(node.Addrs)
+  if (addrs.length) peer.addrs = addrs
   const relay = readString(node.Relay)
   if (relay !== undefined) peer.relay = relay
   const lastSeen = readString(node.LastSeen)

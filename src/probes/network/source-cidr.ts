@@ -11,6 +11,7 @@ import type { PeeringInfo, RouteTableInfo } from '../../aws/ec2.js'
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import { coveringPeer } from '../routing/peers.js'
+import { identifyRouter } from './router.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
 import { type AwsPath, type EndpointSubnet, type SourceNetwork, tableOf, whenAwsPathMatters } from './aws-path.js'
 
@@ -33,7 +34,8 @@ function routerIpFromTailscale(ctx: ProbeContext<never, 'routing.tailscale'>, en
   return undefined
 }
 
-async function findRouter(ctx: ProbeContext<never, 'routing.tailscale'>, endpointIps: string[]): Promise<AwsPath['router'] | { error: string }> {
+/** The router the user named (--vpn-instance, --vpn-ip), or the one a Tailscale peer's EC2 host name gives. */
+async function namedRouter(ctx: ProbeContext<never, 'routing.tailscale'>, endpointIps: string[]): Promise<AwsPath['router'] | { error: string }> {
   const call = awsCallOptions(ctx)
   const t = ctx.target
   const fromTailscale = !t.vpnInstance && !t.vpnIp ? routerIpFromTailscale(ctx, endpointIps) : undefined
@@ -43,6 +45,21 @@ async function findRouter(ctx: ProbeContext<never, 'routing.tailscale'>, endpoin
   const result = await ctx.env.aws.describeInstance(by, call)
   if (!result.ok) return { error: result.message }
   return result.value ? { ...result.value, how } : t.vpnInstance || t.vpnIp ? { error: `no instance ${t.vpnInstance ?? `with private IP ${t.vpnIp}`}` } : undefined
+}
+
+/** The router found among the instances of the VPN VPCs, from the Tailscale peer, source/dest check and VPN ports. */
+async function searchRouter(ctx: ProbeContext<never, 'routing.tailscale'>, sources: SourceNetwork[], endpointIps: string[]): Promise<AwsPath['router'] | undefined> {
+  const vpcIds = [...new Set(sources.map((s) => s.remoteVpcId).filter((v): v is string => Boolean(v)))]
+  if (vpcIds.length === 0) return undefined
+  const call = awsCallOptions(ctx)
+  const instances = await ctx.env.aws.describeInstances({ vpcIds }, call)
+  if (!instances.ok || instances.value.length === 0) return undefined
+  const groupIds = [...new Set(instances.value.flatMap((i) => i.groupIds))]
+  const groups = groupIds.length ? await ctx.env.aws.describeSecurityGroups(groupIds, call) : undefined
+  const peers = ctx.get('routing.tailscale')?.status?.peers ?? []
+  const peer = endpointIps.map((ip) => coveringPeer(peers, ip)?.peer).find(Boolean)
+  const choice = identifyRouter(instances.value, { peer, groups: groups?.ok ? groups.value : [] })
+  return choice ? { ...choice.router, how: choice.how } : undefined
 }
 
 function remoteSide(p: PeeringInfo, clusterVpcId: string) {
@@ -94,10 +111,10 @@ export const sourceCidrProbe = defineProbe({
         const call = awsCallOptions(ctx)
         const enis = ctx.get('cluster.endpoint-enis')?.enis ?? []
         const endpointIps = enis.flatMap((e) => e.privateIps)
-        const [tables, peerings, router] = await Promise.all([
+        const [tables, peerings, named] = await Promise.all([
           ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
           ctx.env.aws.describePeerings(cluster.vpcId, call),
-          findRouter(ctx, endpointIps),
+          namedRouter(ctx, endpointIps),
         ])
         if (!tables.ok) return awsSkip(tables)
         const clusterCidrs = ctx.get('cluster.vpc')?.cidrs ?? []
@@ -110,14 +127,17 @@ export const sourceCidrProbe = defineProbe({
           table: tableOf(tables.value as RouteTableInfo[], subnetId),
         }))
         const peeringList = peerings.ok ? peerings.value : []
+        const inferred = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+        const given = ctx.target.vpnInstance || ctx.target.vpnIp
+        const router = named ?? (given ? undefined : await searchRouter(ctx, inferred, endpointIps))
         const routerInfo = router && !('error' in router) ? router : undefined
         let sources: SourceNetwork[]
         if (ctx.target.sourceCidr) {
           const flag = ctx.target.sourceCidr
-          const connection = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets).find((s) => cidrCovers(s.cidr, flag) || cidrCovers(flag, s.cidr))
+          const connection = inferred.find((s) => cidrCovers(s.cidr, flag) || cidrCovers(flag, s.cidr))
           sources = [{ ...connection, cidr: flag, via: 'flag', why: `given with --source-cidr${connection?.connectionId ? `; it arrives over ${connection.connectionId}` : ''}` }]
         } else {
-          sources = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+          sources = inferred
           if (routerInfo?.privateIp) {
             const narrowed = sources.filter((s) => cidrContains(s.cidr, routerInfo.privateIp ?? ''))
             if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
@@ -135,7 +155,7 @@ export const sourceCidrProbe = defineProbe({
             status: 'fail',
             code: 'NO_SOURCE_NETWORK',
             category: 'routing',
-              confirmed: false,
+            confirmed: false,
             alternatives: [{ category: 'security-group', summary: 'the VPN ends inside the cluster VPC (AWS Client VPN): give its CIDR with --source-cidr' }],
             detail: `nothing connects ${cluster.vpcId} to the VPN: no VPC peering, and no TGW or VGW route in the endpoint subnets' route tables`,
             evidence,

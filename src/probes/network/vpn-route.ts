@@ -44,26 +44,30 @@ export const vpnRouteProbe = defineProbe({
             routes: t.results.map((r) => ({ to: r.d, route: describeRoute(r.j.route), verdict: r.j.ok ? 'ok' : r.j.problem })),
           })),
         }
-        const good = judged.filter((t) => t.results.every((r) => r.j.ok))
-        if (good.length > 0) {
+        const broken = judged.filter((t) => t.results.some((r) => !r.j.ok))
+        const good = judged.filter((t) => !broken.includes(t))
+        if (broken.length === 0) {
           return { status: 'pass', detail: `${good.map((t) => t.table.id).join(', ')} route${good.length === 1 ? 's' : ''} ${destinations.join(', ')} through ${remote.connectionId}`, evidence }
         }
-        const worst = judged[0]
-        const bad = worst?.results.find((r) => !r.j.ok)
-        const blackhole = judged.some((t) => t.results.some((r) => !r.j.ok && r.j.problem === 'blackhole'))
+        const problemOf = (t: (typeof judged)[number]) => t.results.find((r) => !r.j.ok)
+        const blackhole = broken.some((t) => t.results.some((r) => !r.j.ok && r.j.problem === 'blackhole'))
         // A route that exists but goes elsewhere is replaced; create-route would be refused (RouteAlreadyExists).
-        const replace = worst?.results.some((r) => !r.j.ok && r.j.problem !== 'missing') ?? false
-        const destination = path.clusterCidrs[0] ?? bad?.d ?? ''
+        const replaces = (t: (typeof judged)[number]) => t.results.some((r) => !r.j.ok && r.j.problem !== 'missing')
+        const wrongTarget = broken.some(replaces)
+        const fixFor = (t: (typeof judged)[number]) =>
+          buildRouteFix({ routeTableId: t.table.id, destination: path.clusterCidrs[0] ?? problemOf(t)?.d ?? '', connectionId: remote.connectionId ?? '', region, replace: replaces(t), side: `the VPN VPC ${remote.remoteVpcId}` })
+        const what = (t: (typeof judged)[number]) => (t.results.some((r) => !r.j.ok && r.j.problem === 'blackhole') ? 'sends the cluster into a blackhole' : `has no route to ${problemOf(t)?.d} through ${remote.connectionId}`)
+        const detail = routerTable
+          ? `on the VPN side, ${routerTable.id} of ${remote.remoteVpcId} ${what(broken[0]!)}: packets never leave the VPN VPC`
+          : `no VPN router was identified, so which route table of ${remote.remoteVpcId} it uses is not known: ${broken.map((t) => `${t.table.id} ${what(t)}`).join('; ')}${good.length ? ` (${good.map((t) => t.table.id).join(', ')} route${good.length === 1 ? 's' : ''} it: if the router's subnet uses ${good.length === 1 ? 'that one' : 'one of them'}, this is not the cause)` : ''}`
         return {
           status: 'fail',
-          code: blackhole ? 'ROUTE_BLACKHOLE' : replace ? 'ROUTE_WRONG_TARGET' : 'ROUTE_MISSING',
+          code: blackhole ? 'ROUTE_BLACKHOLE' : wrongTarget ? 'ROUTE_WRONG_TARGET' : 'ROUTE_MISSING',
           category: 'routing',
           ...(routerTable ? {} : { confirmed: false }),
-          detail: `on the VPN side, ${worst?.table.id} of ${remote.remoteVpcId} ${blackhole ? 'sends the cluster into a blackhole' : `has no route to ${bad?.d} through ${remote.connectionId}`}: packets never leave the VPN VPC`,
+          detail,
           evidence,
-          fixes: worst && remote.connectionId
-            ? [buildRouteFix({ routeTableId: worst.table.id, destination, connectionId: remote.connectionId, region, replace, side: `the VPN VPC ${remote.remoteVpcId}` })]
-            : [],
+          fixes: remote.connectionId ? broken.map(fixFor) : [],
         }
       },
       { ifNoTcp: 'read' },

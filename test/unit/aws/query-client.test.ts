@@ -619,6 +619,8 @@ describe('EC2 mappers on moto world A (eu-west-1: IGW, instance route, prefix li
     expect(value(await calls.describeInstance(by, opts(A.region)))).toEqual({
       id: A.routerInstanceId,
       privateIp: '10.99.0.10',
+      privateIps: ['10.99.0.10'],
+      privateDnsName: 'ip-10-99-0-10.eu-west-1.compute.internal',
       subnetId: A.vpnSubnetId,
       vpcId: A.vpnVpcId,
       sourceDestCheck: false,
@@ -684,15 +686,17 @@ describe('EC2 mappers on moto world B (ap-northeast-2: TGW route, DNS off, NACL 
     ])
   })
 
-  it('describeInstance: source/dest check on; moto leaves the instance-level groupSet empty', async () => {
+  it("describeInstance: source/dest check on; moto leaves the instance-level groupSet empty, so the interface's groups stand in", async () => {
     const { calls } = await callsFor(replay(WORLD_B))
     expect(value(await calls.describeInstance({ privateIp: '172.31.40.7' }, opts(B.region)))).toEqual({
       id: B.routerInstanceId,
       privateIp: '172.31.40.7',
+      privateIps: ['172.31.40.7'],
+      privateDnsName: 'ip-172-31-40-7.ap-northeast-2.compute.internal',
       subnetId: B.vpnSubnetId,
       vpcId: B.vpnVpcId,
       sourceDestCheck: true,
-      groupIds: [],
+      groupIds: ['sg-3a18bd2bfcfa1dcd0'],
       state: 'running',
       name: 'eks-secure-infra-dev-tailscale-router',
     })

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { CliError } from '../../../src/errors.js'
 import type { FsApi } from '../../../src/platform/env.js'
-import { parseClusterArn, regionFromEndpoint, resolveTarget } from '../../../src/target/resolve-target.js'
+import { parseClusterArn } from '../../../src/aws/arn.js'
+import { regionFromEndpoint, resolveTarget } from '../../../src/target/resolve-target.js'
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 

@@ -238,7 +238,7 @@ describe('network.nacl in the engine: the gate of network.source-cidr', () => {
     const tables: RouteTableInfo[] = [{ id: 'rtb-main', vpcId: w.vpcId, main: true, subnetIds: [], routes: [] }]
     const env = fakeEnv(
       aws
-        ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeNacls: async () => ok([nacl(w, customEntries(w))]) } } }
+        ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeInstances: async () => ok([]), describeNacls: async () => ok([nacl(w, customEntries(w))]) } } }
         : {},
     )
     const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, naclProbe]

@@ -145,7 +145,7 @@ describe('network.peering in the engine: the gate of network.source-cidr', () =>
   ])('$name → peering $expected', async ({ w, tcp, expected, aws, mode }) => {
     const tables: RouteTableInfo[] = [{ id: 'rtb-main', vpcId: w.vpcId, main: true, subnetIds: [], routes: [] }]
     const env = fakeEnv(
-      aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w, { status: 'pending-acceptance' })]) } } } : {},
+      aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w, { status: 'pending-acceptance' })]), describeInstances: async () => ok([]) } } } : {},
     )
     const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, peeringProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region }), options: { ...DEFAULT_OPTIONS, mode } })

@@ -274,7 +274,7 @@ describe('network.route-tables in the engine: the gate of network.source-cidr', 
     { name: 'the audit without TCP', w: B, tcp: undefined, expected: 'fail', aws: true, mode: 'audit' as const },
   ])('$name → route-tables $expected', async ({ w, tcp, expected, aws, mode }) => {
     const tables = [table(w.main, w.vpcId, [local(w)], { main: true })]
-    const env = fakeEnv(aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]) } } } : {})
+    const env = fakeEnv(aws ? { aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeInstances: async () => ok([]) } } } : {})
     const probes = [stub('cluster.describe', { status: 'pass', detail: 'ok', data: cluster(w) }), ...(tcp ? [stub('network.tcp-connect', tcp)] : []), sourceCidrProbe, routeTablesProbe]
     const results = await runProbes(probes, { env, target: makeTarget({ cluster: w.cluster, region: w.region }), options: { ...DEFAULT_OPTIONS, mode } })
     const result = results.find((r) => r.id === 'network.route-tables')

@@ -302,7 +302,7 @@ describe('network.security-group in the engine: the gate of network.source-cidr'
             aws: {
               calls: {
                 describeRouteTables: async () => ok(tables),
-                describePeerings: async () => ok(peerings),
+                describePeerings: async () => ok(peerings), describeInstances: async () => ok([]),
                 describeSecurityGroups: async () => ok(groupsWith(w, [])),
               },
             },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AwsCallOptions, AwsResult, ClusterInfo } from '../../../../src/aws/clients.js'
-import type { EniInfo, InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo, RouteTargetType } from '../../../../src/aws/ec2.js'
+import type { EniInfo, InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo, RouteTargetType, SecurityGroupInfo } from '../../../../src/aws/ec2.js'
 import { runProbes } from '../../../../src/engine/run.js'
 import type { CheckResult, Probe, ProbeId, ProbeOutcome, RunOptions } from '../../../../src/engine/types.js'
 import type { AwsPath } from '../../../../src/probes/network/aws-path.js'
@@ -101,10 +101,13 @@ interface Setup {
   tables?: AwsResult<RouteTableInfo[]>
   peerings?: AwsResult<PeeringInfo[]>
   instance?: (by: { instanceId?: string; privateIp?: string }) => AwsResult<InstanceInfo | undefined>
+  /** What a search of the VPN VPC's instances finds, and their groups. */
+  vpcInstances?: AwsResult<InstanceInfo[]>
+  vpcGroups?: AwsResult<SecurityGroupInfo[]>
 }
 
 function envFor(w: World, s: Setup = {}) {
-  const asked = { tables: [] as unknown[], peerings: [] as string[], instances: [] as unknown[], options: [] as AwsCallOptions[] }
+  const asked = { tables: [] as unknown[], peerings: [] as string[], instances: [] as unknown[], vpcSearches: [] as string[][], options: [] as AwsCallOptions[] }
   const env = fakeEnv({
     aws: {
       calls: {
@@ -117,6 +120,11 @@ function envFor(w: World, s: Setup = {}) {
           asked.peerings.push(vpcId)
           return s.peerings ?? ok([peering(w.pcx, { vpcId: w.vpcId, cidrs: [w.cidr] }, { vpcId: w.vpnVpcId, cidrs: [w.vpnCidr] })])
         },
+        describeInstances: async (by) => {
+          asked.vpcSearches.push(by.vpcIds)
+          return s.vpcInstances ?? ok([])
+        },
+        describeSecurityGroups: async () => s.vpcGroups ?? ok([]),
         ...(s.instance
           ? {
               describeInstance: async (by) => {

@@ -112,7 +112,7 @@ describe('network.vpn-forwarding in the engine', () => {
       { id: w.clusterSg, name: 'eks-cluster-sg', vpcId: w.vpcId, ingress: sgAdmits ? [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrs: [w.vpnCidr], ipv6Cidrs: [], prefixListIds: [], groups: [] }] : [] },
     ]
     return fakeEnv({
-      aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeSecurityGroups: async () => ok(groups) } },
+      aws: { calls: { describeRouteTables: async () => ok(tables), describePeerings: async () => ok([peering(w)]), describeInstances: async () => ok([]), describeSecurityGroups: async () => ok(groups) } },
     })
   }
 

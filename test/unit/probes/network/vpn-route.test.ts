@@ -170,31 +170,46 @@ describe('network.vpn-route: with the VPN router known', () => {
 })
 
 describe('network.vpn-route: without a known router', () => {
-  it.each([A, B])('$cluster: any associated table that routes back passes', async (w) => {
-    // An orphan table (no association) with the route does not count; the main one has none.
+  it.each([A, B])('$cluster: every table that serves a subnet is judged; one that lacks the route gets its own fix, not confirmed', async (w) => {
+    // An orphan table (no association) does not count; the main one has no route, the router's may.
     const tables = [...vpnTables(w), table('rtb-0orphan000000000', w.vpnVpcId, [route(w.cidr, w.pcx)])]
     const { outcome } = await run(w, path(w), ok(tables))
-    expect(outcome.status).toBe('pass')
-    expect(outcome.detail).toBe(`${w.vpnTable} routes ${w.ips.join(', ')} through ${w.pcx}`)
+    expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING', confirmed: false })
+    expect(outcome.detail).toBe(
+      `no VPN router was identified, so which route table of ${w.vpnVpcId} it uses is not known: ${w.vpnMain} has no route to ${w.ips[0]} through ${w.pcx} (${w.vpnTable} routes it: if the router's subnet uses that one, this is not the cause)`,
+    )
+    expect(outcome.fixes?.map((f) => f.commands[0])).toEqual([`aws ec2 create-route --route-table-id ${w.vpnMain} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`])
     expect(outcome.evidence?.basis).toBe('every route table of the VPC (no VPN router named)')
     expect((outcome.evidence?.tables as { routeTable: string }[]).map((t) => t.routeTable)).toEqual([w.vpnMain, w.vpnTable])
+  })
+
+  it.each([A, B])('$cluster: every table that serves a subnet routes back: pass', async (w) => {
+    const tables = vpnTables(w).map((t) => ({ ...t, routes: [...t.routes, route(w.cidr, w.pcx)] }))
+    const { outcome } = await run(w, path(w), ok(tables))
+    expect(outcome.status).toBe('pass')
+    expect(outcome.detail).toBe(`${w.vpnMain}, ${w.vpnTable} route ${w.ips.join(', ')} through ${w.pcx}`)
   })
 
   it.each([A, B])('$cluster: none routes back → fail, not confirmed (the router may use a table not looked at)', async (w) => {
     const { outcome } = await run(w, path(w), ok(vpnTables(w, [])))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_MISSING', category: 'routing', confirmed: false, refines: 'network.tcp-connect' })
-    expect(outcome.detail).toBe(`on the VPN side, ${w.vpnMain} of ${w.vpnVpcId} has no route to ${w.ips[0]} through ${w.pcx}: packets never leave the VPN VPC`)
-    expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 create-route --route-table-id ${w.vpnMain} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`)
+    expect(outcome.detail).toBe(
+      `no VPN router was identified, so which route table of ${w.vpnVpcId} it uses is not known: ${w.vpnMain} has no route to ${w.ips[0]} through ${w.pcx}; ${w.vpnTable} has no route to ${w.ips[0]} through ${w.pcx}`,
+    )
+    expect(outcome.fixes?.map((f) => f.commands[0])).toEqual([
+      `aws ec2 create-route --route-table-id ${w.vpnMain} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`,
+      `aws ec2 create-route --route-table-id ${w.vpnTable} --destination-cidr-block ${w.cidr} --vpc-peering-connection-id ${w.pcx} --region ${w.region}`,
+    ])
   })
 
   it('without endpoint IPs the cluster CIDR is what must be routed', async () => {
     const { outcome } = await run(A, path(A, { ips: false }), ok(vpnTables(A)))
-    expect(outcome.status).toBe('pass')
-    expect(outcome.detail).toBe(`${A.vpnTable} routes ${A.cidr} through ${A.pcx}`)
+    expect(outcome.detail).toContain(`${A.vpnMain} has no route to ${A.cidr} through ${A.pcx}`)
+    expect(outcome.detail).toContain(`(${A.vpnTable} routes it`)
   })
 
   it('a wider route (the cluster CIDR inside a /8 through the peering) still routes the IPs', async () => {
-    const { outcome } = await run(B, path(B), ok(vpnTables(B, [route('10.0.0.0/8', B.pcx)])))
+    const { outcome } = await run(B, { ...path(B), router: { id: 'i-0a1b2c3d4e5f60718', subnetId: B.vpnSubnet, vpcId: B.vpnVpcId, groupIds: [], how: '--vpn-instance' } }, ok(vpnTables(B, [route('10.0.0.0/8', B.pcx)])))
     expect(outcome.status).toBe('pass')
   })
 })
@@ -236,6 +251,9 @@ describe('network.vpn-route in the engine: the gate of network.source-cidr', () 
               calls: {
                 describeRouteTables: async (by) => ok(by.vpcId === w.vpnVpcId ? vpnTables(w) : clusterTables),
                 describePeerings: async () => ok([peering(w)]),
+                // The router is found by its source/dest check being off: its subnet's table is the one judged.
+                describeInstances: async () => ok([router(w)]),
+                describeSecurityGroups: async () => ok([]),
               },
             },
           }

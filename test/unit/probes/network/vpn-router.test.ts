@@ -98,7 +98,7 @@ describe('network.vpn-router in the engine: the gate of network.source-cidr', ()
             aws: {
               calls: {
                 describeRouteTables: async () => ok(tables),
-                describePeerings: async () => ok([peering(w)]),
+                describePeerings: async () => ok([peering(w)]), describeInstances: async () => ok([]),
                 describeInstance: async (by) => ok(by.privateIp === w.routerIp ? instance(w, true) : undefined),
               },
             },
