@@ -2,6 +2,7 @@ import { Args } from '@oclif/core'
 import { DiagnoseCommand } from '../diagnose-command.js'
 import type { Report } from '../engine/types.js'
 import { matchKubectlError } from '../explain/match-error.js'
+import { explainTarget } from '../explain/target.js'
 import { EXIT_CODES_HELP } from '../help.js'
 
 export default class Explain extends DiagnoseCommand<typeof Explain> {
@@ -25,7 +26,10 @@ ${EXIT_CODES_HELP}`
           : 'This error text is not one eksdoctor recognises; running the whole network path.\n\n',
       )
     }
-    const report = await this.diagnose(this.flags, { select: (probe) => layers.has(probe.layer), goals: [] })
+    const f = this.flags
+    const flagTarget = { cluster: f.cluster, region: f.region, profile: f.profile, context: f.context, kubeconfig: f.kubeconfig, endpoint: f.endpoint, caFile: f['ca-file'], resolver: f.resolver, canI: f['can-i'] }
+    const target = await explainTarget(await this.createEnv(), flagTarget, this.args.error)
+    const report = await this.diagnose(f, { select: (probe) => layers.has(probe.layer), goals: [], ...(target ? { target } : {}) })
     return { ...report, explain: { input: this.args.error, recognised: Boolean(meaning), ...(meaning ?? {}) } }
   }
 }

@@ -1,5 +1,6 @@
 /** Fixes that map an IAM principal into the cluster (access entries, aws-auth) and grant it rights. */
 import type { Fix } from '../engine/types.js'
+import { hcl, resource } from './hcl.js'
 
 const POLICY_PREFIX = (partition: string) => `arn:${partition}:eks::aws:cluster-access-policy`
 
@@ -16,21 +17,19 @@ export function buildAccessEntryFix(o: { cluster: string; region: string; princi
       `aws eks create-access-entry --cluster-name ${o.cluster} --principal-arn ${o.principalArn} --region ${o.region}`,
       `aws eks associate-access-policy --cluster-name ${o.cluster} --principal-arn ${o.principalArn} --policy-arn ${POLICY_PREFIX(o.partition)}/${policy} --access-scope type=cluster --region ${o.region}`,
     ],
-    terraform: [
-      'resource "aws_eks_access_entry" "operator" {',
-      `  cluster_name  = "${o.cluster}"`,
-      `  principal_arn = "${o.principalArn}"`,
-      '}',
-      '',
-      'resource "aws_eks_access_policy_association" "operator" {',
-      `  cluster_name  = "${o.cluster}"`,
-      `  principal_arn = aws_eks_access_entry.operator.principal_arn`,
-      `  policy_arn    = "${POLICY_PREFIX(o.partition)}/${policy}"`,
-      '  access_scope {',
-      '    type = "cluster"',
-      '  }',
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_eks_access_entry', 'operator', [
+        ['cluster_name', o.cluster],
+        ['principal_arn', o.principalArn],
+      ]),
+      resource('aws_eks_access_policy_association', 'operator', [
+        ['cluster_name', o.cluster],
+        ['principal_arn', { ref: 'aws_eks_access_entry.operator.principal_arn' }],
+        ['policy_arn', `${POLICY_PREFIX(o.partition)}/${policy}`],
+        null,
+        { type: 'access_scope', body: [['type', 'cluster']] },
+      ]),
+    ),
     docs: 'https://docs.aws.amazon.com/eks/latest/userguide/access-entries.html',
   }
 }
@@ -59,22 +58,21 @@ export function buildAssociatePolicyFix(o: { cluster: string; region: string; pr
     commands: [
       `aws eks associate-access-policy --cluster-name ${o.cluster} --principal-arn ${o.principalArn} --policy-arn arn:${o.partition}:eks::aws:cluster-access-policy/${policy} --access-scope ${scope} --region ${o.region}`,
     ],
-    terraform: [
-      'resource "aws_eks_access_policy_association" "operator" {',
-      `  cluster_name  = "${o.cluster}"`,
-      `  principal_arn = "${o.principalArn}"`,
-      `  policy_arn    = "arn:${o.partition}:eks::aws:cluster-access-policy/${policy}"`,
-      '  access_scope {',
-      `    type = "${o.namespace ? 'namespace' : 'cluster'}"`,
-      ...(o.namespace ? [`    namespaces = ["${o.namespace}"]`] : []),
-      '  }',
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_eks_access_policy_association', 'operator', [
+        ['cluster_name', o.cluster],
+        ['principal_arn', o.principalArn],
+        ['policy_arn', `arn:${o.partition}:eks::aws:cluster-access-policy/${policy}`],
+        null,
+        { type: 'access_scope', body: [['type', o.namespace ? 'namespace' : 'cluster'], ...(o.namespace ? [['namespaces', [o.namespace]] as const] : [])] },
+      ]),
+    ),
   }
 }
 
 export function buildGroupBindingFix(groups: string[], verb: string, resource: string, namespace?: string): Fix {
-  const group = groups[0] ?? '<group>'
+  // Called only for an entry that has groups; the first one is bound.
+  const group = groups[0] ?? ''
   const name = `eksdoctor-${verb}-${resource}`.replace(/[^a-z0-9-]/g, '-').slice(0, 60)
   return {
     category: 'rbac',

@@ -1,6 +1,7 @@
 /** Exact AWS CLI commands and Terraform for the links of the AWS network path, from evidence. */
 import type { Fix } from '../engine/types.js'
 import type { SourceNetwork } from '../probes/network/aws-path.js'
+import { hcl, resource, slug } from './hcl.js'
 
 function targetFlag(connectionId: string): string {
   if (connectionId.startsWith('pcx-')) return `--vpc-peering-connection-id ${connectionId}`
@@ -11,13 +12,11 @@ function targetFlag(connectionId: string): string {
 }
 
 function targetAttribute(connectionId: string): string {
-  if (connectionId.startsWith('pcx-')) return `vpc_peering_connection_id = "${connectionId}"`
-  if (connectionId.startsWith('tgw-')) return `transit_gateway_id        = "${connectionId}"`
-  if (connectionId.startsWith('eni-')) return `network_interface_id      = "${connectionId}"`
-  return `gateway_id                = "${connectionId}"`
+  if (connectionId.startsWith('pcx-')) return 'vpc_peering_connection_id'
+  if (connectionId.startsWith('tgw-')) return 'transit_gateway_id'
+  if (connectionId.startsWith('eni-')) return 'network_interface_id'
+  return 'gateway_id'
 }
-
-const slug = (text: string) => text.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase()
 
 export function buildSecurityGroupRuleFix(groupId: string, source: string, region: string): Fix {
   return {
@@ -27,17 +26,17 @@ export function buildSecurityGroupRuleFix(groupId: string, source: string, regio
     commands: [
       `aws ec2 authorize-security-group-ingress --group-id ${groupId} --protocol tcp --port 443 --cidr ${source} --region ${region}`,
     ],
-    terraform: [
-      `resource "aws_security_group_rule" "eks_api_from_${slug(source)}" {`,
-      '  type              = "ingress"',
-      `  security_group_id = "${groupId}"`,
-      '  protocol          = "tcp"',
-      '  from_port         = 443',
-      '  to_port           = 443',
-      `  cidr_blocks       = ["${source}"]`,
-      '  description       = "EKS API from the VPN"',
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_security_group_rule', `eks_api_from_${slug(source)}`, [
+        ['type', 'ingress'],
+        ['security_group_id', groupId],
+        ['protocol', 'tcp'],
+        ['from_port', 443],
+        ['to_port', 443],
+        ['cidr_blocks', [source]],
+        ['description', 'EKS API from the VPN'],
+      ]),
+    ),
   }
 }
 
@@ -48,48 +47,65 @@ export function buildRouteFix(o: {
   region: string
   replace: boolean
   side: string
+  /** The connection is a peering that no longer works: point the route at the active one that replaces it. */
+  replacedPeering?: { requesterVpc: string; accepterVpc: string }
 }): Fix {
   const verb = o.replace ? 'replace-route' : 'create-route'
+  const p = o.replacedPeering
+  // The replacement's id exists only once it is created: the shell looks it up when the command runs.
+  const target = p
+    ? `--vpc-peering-connection-id "$(aws ec2 describe-vpc-peering-connections --region ${o.region} --query "VpcPeeringConnections[?Status.Code=='active' && RequesterVpcInfo.VpcId=='${p.requesterVpc}' && AccepterVpcInfo.VpcId=='${p.accepterVpc}'].VpcPeeringConnectionId | [0]" --output text)"`
+    : targetFlag(o.connectionId)
   return {
     category: 'routing',
     title: `${o.replace ? 'Repair' : 'Add'} the route to ${o.destination} in ${o.routeTableId}`,
-    why: o.replace
+    why: p
+      ? `${o.routeTableId} (${o.side}) sends ${o.destination} to the peering ${o.connectionId}, which no longer carries traffic: point it at the active peering between ${p.requesterVpc} and ${p.accepterVpc} that replaces it.`
+      : o.replace
       ? `${o.routeTableId} (${o.side}) sends ${o.destination} into a blackhole: its target no longer exists. Point it at ${o.connectionId}.`
       : `${o.routeTableId} (${o.side}) has no route to ${o.destination}, so packets for it never reach ${o.connectionId}.`,
     commands: [
-      `aws ec2 ${verb} --route-table-id ${o.routeTableId} --destination-cidr-block ${o.destination} ${targetFlag(o.connectionId)} --region ${o.region}`,
+      `aws ec2 ${verb} --route-table-id ${o.routeTableId} --destination-cidr-block ${o.destination} ${target} --region ${o.region}`,
     ],
-    terraform: [
-      `resource "aws_route" "${slug(`${o.routeTableId}_${o.destination}`)}" {`,
-      `  route_table_id            = "${o.routeTableId}"`,
-      `  destination_cidr_block    = "${o.destination}"`,
-      `  ${targetAttribute(o.connectionId)}`,
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_route', slug(`${o.routeTableId}_${o.destination}`), [
+        ['route_table_id', o.routeTableId],
+        ['destination_cidr_block', o.destination],
+        [targetAttribute(o.connectionId), p ? { ref: 'aws_vpc_peering_connection.vpn_to_eks.id' } : o.connectionId],
+      ]),
+    ),
   }
 }
 
+const DNS_BOTH_WAYS = '--requester-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --accepter-peering-connection-options AllowDnsResolutionFromRemoteVpc=true'
+
 export function buildPeeringActiveFix(peeringId: string, status: string, region: string, requesterVpc: string, accepterVpc: string): Fix {
   const pending = status === 'pending-acceptance'
+  // The new peering's id is known only once it exists: the shell takes it from create's answer.
+  const create = `aws ec2 create-vpc-peering-connection --vpc-id ${requesterVpc} --peer-vpc-id ${accepterVpc} --region ${region} --query VpcPeeringConnection.VpcPeeringConnectionId --output text`
+  const active = `"$(aws ec2 describe-vpc-peering-connections --region ${region} --query "VpcPeeringConnections[?Status.Code=='active' && RequesterVpcInfo.VpcId=='${requesterVpc}' && AccepterVpcInfo.VpcId=='${accepterVpc}'].VpcPeeringConnectionId | [0]" --output text)"`
+  // Resolving DNS across is set only on an active peering; the private endpoint's name needs it.
+  const dns = `aws ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id ${pending ? peeringId : active} ${DNS_BOTH_WAYS} --region ${region}`
   return {
     category: 'routing',
     title: pending ? `Accept the peering ${peeringId}` : `Replace the peering ${peeringId} (${status})`,
     why: pending
       ? `${peeringId} waits for the accepter side; until it is active no packet crosses it.`
-      : `${peeringId} is ${status}: no packet crosses it, and routes that point at it are blackholes.`,
+      : `${peeringId} is ${status}: no packet crosses it, and routes that point at it are blackholes. Create a new peering between ${requesterVpc} and ${accepterVpc}, accept it, and point the routes at it.`,
     commands: pending
-      ? [`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${peeringId} --region ${region}`]
-      : [
-          `aws ec2 create-vpc-peering-connection --vpc-id ${requesterVpc} --peer-vpc-id ${accepterVpc} --region ${region}`,
-          `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id <the new pcx id> --region ${region}`,
-        ],
-    terraform: [
-      `resource "aws_vpc_peering_connection" "vpn_to_eks" {`,
-      `  vpc_id      = "${requesterVpc}"`,
-      `  peer_vpc_id = "${accepterVpc}"`,
-      '  auto_accept = true',
-      '}',
-    ].join('\n'),
+      ? [`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${peeringId} --region ${region}`, dns]
+      : [`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id "$(${create})" --region ${region}`, dns],
+    terraform: hcl(
+      resource('aws_vpc_peering_connection', 'vpn_to_eks', [
+        ['vpc_id', requesterVpc],
+        ['peer_vpc_id', accepterVpc],
+        ['auto_accept', true],
+        null,
+        { type: 'requester', body: [['allow_remote_vpc_dns_resolution', true]] },
+        null,
+        { type: 'accepter', body: [['allow_remote_vpc_dns_resolution', true]] },
+      ]),
+    ),
   }
 }
 
@@ -99,19 +115,17 @@ export function buildPeeringDnsFix(peeringId: string, region: string): Fix {
     title: `Allow DNS resolution across ${peeringId} in both directions`,
     why: 'Without it, each side resolves the other side\'s private host names (and private hosted zones) to nothing or to public addresses.',
     commands: [
-      `aws ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id ${peeringId} --requester-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --accepter-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --region ${region}`,
+      `aws ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id ${peeringId} ${DNS_BOTH_WAYS} --region ${region}`,
     ],
-    terraform: [
-      `resource "aws_vpc_peering_connection_options" "${slug(peeringId)}" {`,
-      `  vpc_peering_connection_id = "${peeringId}"`,
-      '  requester {',
-      '    allow_remote_vpc_dns_resolution = true',
-      '  }',
-      '  accepter {',
-      '    allow_remote_vpc_dns_resolution = true',
-      '  }',
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_vpc_peering_connection_options', slug(peeringId), [
+        ['vpc_peering_connection_id', peeringId],
+        null,
+        { type: 'requester', body: [['allow_remote_vpc_dns_resolution', true]] },
+        null,
+        { type: 'accepter', body: [['allow_remote_vpc_dns_resolution', true]] },
+      ]),
+    ),
   }
 }
 
@@ -126,18 +140,18 @@ export function buildNaclFix(o: { naclId: string; ingress: boolean; ruleNumber: 
     commands: [
       `aws ec2 create-network-acl-entry --network-acl-id ${o.naclId} --${o.ingress ? 'ingress' : 'egress'} --rule-number ${o.ruleNumber} --protocol tcp --port-range From=${ports.from},To=${ports.to} --cidr-block ${o.source} --rule-action allow --region ${o.region}`,
     ],
-    terraform: [
-      `resource "aws_network_acl_rule" "${slug(`${o.naclId}_${o.ingress ? 'in' : 'out'}_${o.ruleNumber}`)}" {`,
-      `  network_acl_id = "${o.naclId}"`,
-      `  rule_number    = ${o.ruleNumber}`,
-      `  egress         = ${!o.ingress}`,
-      '  protocol       = "tcp"',
-      '  rule_action    = "allow"',
-      `  cidr_block     = "${o.source}"`,
-      `  from_port      = ${ports.from}`,
-      `  to_port        = ${ports.to}`,
-      '}',
-    ].join('\n'),
+    terraform: hcl(
+      resource('aws_network_acl_rule', slug(`${o.naclId}_${o.ingress ? 'in' : 'out'}_${o.ruleNumber}`), [
+        ['network_acl_id', o.naclId],
+        ['rule_number', o.ruleNumber],
+        ['egress', !o.ingress],
+        ['protocol', 'tcp'],
+        ['rule_action', 'allow'],
+        ['cidr_block', o.source],
+        ['from_port', ports.from],
+        ['to_port', ports.to],
+      ]),
+    ),
   }
 }
 
@@ -147,11 +161,11 @@ export function buildSourceDestCheckFix(instanceId: string, region: string): Fix
     title: `Turn off source/destination check on the VPN router ${instanceId}`,
     why: 'A router forwards packets that are neither from nor to itself; with the check on, EC2 drops them.',
     commands: [`aws ec2 modify-instance-attribute --instance-id ${instanceId} --no-source-dest-check --region ${region}`],
-    terraform: ['resource "aws_instance" "vpn_router" {', '  # the existing instance', '  source_dest_check = false', '}'].join('\n'),
+    terraform: hcl(resource('aws_instance', 'vpn_router', [{ comment: `the existing instance ${instanceId}` }, ['source_dest_check', false]])),
   }
 }
 
-export function buildRouterForwardingFixes(sources: SourceNetwork[], router: { id?: string; ip?: string } | undefined, region: string): Fix[] {
+export function buildRouterForwardingFixes(sources: SourceNetwork[], router: { id?: string; ip?: string } | undefined, region: string, vpnVpcId?: string): Fix[] {
   const where = router?.id ?? router?.ip ?? 'the VPN router'
   const fixes: Fix[] = [
     {
@@ -169,12 +183,13 @@ export function buildRouterForwardingFixes(sources: SourceNetwork[], router: { i
       ],
     },
   ]
-  if (!router?.id) {
+  const filter = router?.ip ? `Name=private-ip-address,Values=${router.ip}` : vpnVpcId ? `Name=vpc-id,Values=${vpnVpcId}` : undefined
+  if (!router?.id && filter) {
     fixes.push({
       category: 'routing',
       title: 'Check source/destination check on the VPN router',
-      why: 'EC2 drops forwarded packets while it is on; name the router with --vpn-instance or --vpn-ip and eksdoctor checks it.',
-      commands: [`aws ec2 describe-instances --filters Name=private-ip-address,Values=${router?.ip ?? '<router private IP>'} --query 'Reservations[].Instances[].[InstanceId,SourceDestCheck]' --region ${region}`],
+      why: `EC2 drops forwarded packets while it is on. eksdoctor could not tell which instance ${router?.ip ? `has ${router.ip}` : `of ${vpnVpcId} is the router`}; name it with --vpn-instance and it checks it.`,
+      commands: [`aws ec2 describe-instances --filters ${filter} --query 'Reservations[].Instances[].[InstanceId,Tags[?Key==\`Name\`]|[0].Value,SourceDestCheck]' --output text --region ${region}`],
     })
   }
   return fixes

@@ -8,7 +8,7 @@ export function buildNoCredentialsFix(profile: string | undefined): Fix {
     why: 'Reading the cluster needs AWS credentials from the standard chain: environment, profile (SSO, assume-role, credential_process), or instance metadata.',
     commands: profile
       ? [`aws sso login --profile ${profile}`, `aws sts get-caller-identity --profile ${profile}`]
-      : ['export AWS_PROFILE=<profile>', 'aws sso login', 'aws sts get-caller-identity'],
+      : ['aws configure list-profiles', 'aws configure sso', 'aws sts get-caller-identity'],
   }
 }
 

@@ -1,8 +1,7 @@
 /** Fixes for a TCP path that does not complete, before AWS evidence settles which link drops it. */
 import type { Alternative, Fix } from '../engine/types.js'
 
-export function buildSettleWithAwsFix(cluster: string | undefined, region: string | undefined): Fix {
-  const target = cluster && region ? ` --cluster ${cluster} --region ${region}` : ''
+export function buildSettleWithAwsFix(cluster: string | undefined, region: string | undefined, profile?: string): Fix {
   return {
     category: 'security-group',
     title: 'Let eksdoctor read the AWS side to name the link that drops the SYN',
@@ -11,7 +10,7 @@ export function buildSettleWithAwsFix(cluster: string | undefined, region: strin
       'peering, a NACL or the VPN router drops it. With credentials allowed eks:DescribeCluster, ' +
       'ec2:DescribeSecurityGroups, ec2:DescribeRouteTables, ec2:DescribeVpcPeeringConnections and ' +
       'ec2:DescribeNetworkAcls, eksdoctor reads each and names the one at fault.',
-    commands: [`eksdoctor check${target} --profile <profile with those permissions>`],
+    commands: cluster && region ? [`eksdoctor audit --cluster ${cluster} --region ${region}${profile ? ` --profile ${profile}` : ''}`] : [],
   }
 }
 

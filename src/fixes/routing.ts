@@ -33,7 +33,8 @@ export function buildAcceptRoutesFix(peer: TailscalePeer, cidr: string, platform
 }
 
 export function buildAdvertiseRouteFix(ips: string[], cidr: string | undefined, routerHint: string | undefined): Fix {
-  const route = cidr ?? '<EKS VPC CIDR>'
+  // Without AWS the VPC CIDR is unknown: the endpoint IPs themselves are routes that work (until the ENIs move).
+  const route = cidr ?? ips.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`).join(',')
   return {
     category: 'routing',
     title: `Advertise ${route} from the subnet router, then approve it`,

@@ -4,21 +4,10 @@
  * Evidence: the proxy, the answer or the error.
  * Fix: add the endpoint host to NO_PROXY, or make the proxy reach the VPC.
  */
-import { defineProbe, type Fix } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
+import { buildNoProxyFix } from '../../fixes/proxy.js'
 import { displayProxyUrl } from '../../platform/proxy.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
-
-function buildNoProxyFix(host: string, proxy: string, fromKubeconfig: boolean): Fix {
-  const suffix = host.endsWith('.eks.amazonaws.com') ? '.eks.amazonaws.com' : host
-  return {
-    category: 'proxy',
-    title: fromKubeconfig ? `Remove proxy-url from the kubeconfig cluster, or fix ${proxy}` : `Send ${host} direct, not through ${proxy}`,
-    why: `kubectl sends the API request through ${proxy}, which cannot reach the private endpoint; the VPN route is only used by direct connections.`,
-    commands: fromKubeconfig
-      ? ['kubectl config view --minify   # the cluster entry carries proxy-url']
-      : [`export NO_PROXY="\${NO_PROXY:+$NO_PROXY,}${suffix}"`, `export no_proxy="$NO_PROXY"`],
-  }
-}
 
 export const viaProxyProbe = defineProbe({
   id: 'apiserver.via-proxy',

@@ -4,7 +4,8 @@
  * Evidence: CIDRs, both attributes, the DHCP name servers.
  * Fix: modify-vpc-attribute, and the Terraform aws_vpc settings.
  */
-import { defineProbe, type Fix } from '../../engine/types.js'
+import { defineProbe } from '../../engine/types.js'
+import { buildVpcDnsFix } from '../../fixes/cluster.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
 
 /** The cluster VPC as later checks use it. */
@@ -16,16 +17,6 @@ export interface ClusterVpc {
 declare module '../../engine/types.js' {
   interface ProbeData {
     'cluster.vpc': ClusterVpc
-  }
-}
-
-function buildVpcDnsFix(vpcId: string, region: string, missing: string[]): Fix {
-  return {
-    category: 'dns',
-    title: `Turn on ${missing.join(' and ')} for ${vpcId}`,
-    why: 'The EKS private endpoint is served by a Route 53 private hosted zone that only works when the VPC has DNS support and DNS hostnames on, and uses AmazonProvidedDNS.',
-    commands: missing.map((attr) => `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --${attr.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} '{"Value":true}' --region ${region}`),
-    terraform: ['resource "aws_vpc" "eks" {', '  # the existing VPC', '  enable_dns_support   = true', '  enable_dns_hostnames = true', '}'].join('\n'),
   }
 }
 

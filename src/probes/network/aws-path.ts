@@ -104,6 +104,17 @@ export function deadPeeringTarget(path: AwsPath): (route: RouteInfo) => boolean 
   }
 }
 
+/** The VPCs of a peering that is known to be dead, to name the active one that replaces it. */
+export function replacedPeering(path: AwsPath, connectionId: string | undefined): { requesterVpc: string; accepterVpc: string } | undefined {
+  if (!connectionId?.startsWith('pcx-') || !path.peeringsReadable) return undefined
+  const peering = path.peerings.find((p) => p.id === connectionId)
+  if (peering?.status === 'active') return undefined
+  const remote = path.sources.find((s) => s.connectionId === connectionId)?.remoteVpcId
+  const requesterVpc = peering?.requester.vpcId ?? remote
+  const accepterVpc = peering?.accepter.vpcId ?? path.clusterVpcId
+  return requesterVpc && accepterVpc ? { requesterVpc, accepterVpc } : undefined
+}
+
 /** The route table a subnet uses: its explicit association, else the VPC's main table. */
 export function tableOf(tables: RouteTableInfo[], subnetId: string): RouteTableInfo | undefined {
   return tables.find((t) => t.subnetIds.includes(subnetId)) ?? tables.find((t) => t.main)

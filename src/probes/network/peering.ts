@@ -36,7 +36,7 @@ export const peeringProbe = defineProbe({
         const inactive = peerings.filter(({ info }) => info?.status !== 'active')
         if (inactive.length > 0) {
           const fixes: Fix[] = inactive.map(({ id, info }) =>
-            buildPeeringActiveFix(id, info?.status ?? 'deleted', region, info?.requester.vpcId ?? '<VPN VPC id>', info?.accepter.vpcId ?? path.clusterVpcId),
+            buildPeeringActiveFix(id, info?.status ?? 'deleted', region, info?.requester.vpcId ?? path.sources.find((s) => s.connectionId === id)?.remoteVpcId ?? path.clusterVpcId, info?.accepter.vpcId ?? path.clusterVpcId),
           )
           return {
             status: 'fail',

@@ -8,7 +8,7 @@
  */
 import { defineProbe, type FailureCode, type Fix } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { deadPeeringTarget, whenAwsPathMatters } from './aws-path.js'
+import { deadPeeringTarget, replacedPeering, whenAwsPathMatters } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const routeTablesProbe = defineProbe({
@@ -75,6 +75,7 @@ export const routeTablesProbe = defineProbe({
                 region,
                 replace: problem !== 'missing',
                 side: `the endpoint subnet ${row.subnet.subnetId}`,
+                replacedPeering: replacedPeering(path, row.source.connectionId),
               }),
             )
           }

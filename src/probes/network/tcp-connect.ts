@@ -126,7 +126,7 @@ export const tcpConnectProbe = defineProbe({
       detail: summary,
       evidence,
       data: results,
-      fixes: failed.some((f) => f.code === 'TCP_TIMEOUT') ? [buildSettleWithAwsFix(ctx.target.cluster, ctx.target.region)] : [],
+      fixes: failed.some((f) => f.code === 'TCP_TIMEOUT') ? [buildSettleWithAwsFix(ctx.target.cluster, ctx.target.region, ctx.target.profile)] : [],
     }
   },
 })

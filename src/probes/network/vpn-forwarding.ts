@@ -44,7 +44,7 @@ export const vpnForwardingProbe = defineProbe({
           ],
           detail: `the AWS side is in order (${results.filter((r) => r.status === 'pass').map((r) => r.id.split('.')[1]).join(', ')})${unread.length ? `, except what could not be read (${unread.map((r) => r.id).join(', ')})` : ''}: the VPN router does not forward or does not source-NAT`,
           evidence,
-          fixes: buildRouterForwardingFixes(path.sources, router, ctx.target.region ?? ''),
+          fixes: buildRouterForwardingFixes(path.sources, router, ctx.target.region ?? '', path.sources.find((s) => s.remoteVpcId)?.remoteVpcId),
         }
       },
       { ifNoTcp: 'read' },

@@ -8,7 +8,7 @@
 import { defineProbe } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
-import { deadPeeringTarget, tableOf, whenAwsPathMatters } from './aws-path.js'
+import { deadPeeringTarget, replacedPeering, tableOf, whenAwsPathMatters } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const vpnRouteProbe = defineProbe({
@@ -55,7 +55,15 @@ export const vpnRouteProbe = defineProbe({
         const replaces = (t: (typeof judged)[number]) => t.results.some((r) => !r.j.ok && r.j.problem !== 'missing')
         const wrongTarget = broken.some(replaces)
         const fixFor = (t: (typeof judged)[number]) =>
-          buildRouteFix({ routeTableId: t.table.id, destination: path.clusterCidrs[0] ?? problemOf(t)?.d ?? '', connectionId: remote.connectionId ?? '', region, replace: replaces(t), side: `the VPN VPC ${remote.remoteVpcId}` })
+          buildRouteFix({
+            routeTableId: t.table.id,
+            destination: path.clusterCidrs[0] ?? problemOf(t)?.d ?? '',
+            connectionId: remote.connectionId ?? '',
+            region,
+            replace: replaces(t),
+            side: `the VPN VPC ${remote.remoteVpcId}`,
+            replacedPeering: replacedPeering(path, remote.connectionId),
+          })
         const what = (t: (typeof judged)[number]) => (t.results.some((r) => !r.j.ok && r.j.problem === 'blackhole') ? 'sends the cluster into a blackhole' : `has no route to ${problemOf(t)?.d} through ${remote.connectionId}`)
         const detail = routerTable
           ? `on the VPN side, ${routerTable.id} of ${remote.remoteVpcId} ${what(broken[0]!)}: packets never leave the VPN VPC`

@@ -72,7 +72,7 @@ describe('credentials.identity: no credentials', () => {
   const NO_CREDS = awsError('AWS_NO_CREDENTIALS', 'Could not load credentials from any providers', { errorName: 'CredentialsProviderError', action: 'sts:GetCallerIdentity' })
 
   it.each([
-    { region: 'ap-northeast-2', cluster: 'eks-secure-infra-dev', profile: undefined, first: 'export AWS_PROFILE=<profile>' },
+    { region: 'ap-northeast-2', cluster: 'eks-secure-infra-dev', profile: undefined, first: 'aws configure list-profiles' },
     { region: 'eu-west-1', cluster: 'payments-prod', profile: 'platform-admin', first: 'aws sso login --profile platform-admin' },
   ])('fails credentials when nothing else says where the endpoint is ($cluster, profile $profile)', async ({ region, cluster, profile, first }) => {
     const { env, identityCalls } = setup({ identity: NO_CREDS })

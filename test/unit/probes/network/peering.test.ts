@@ -61,7 +61,10 @@ describe('network.peering', () => {
     expect(outcome.detail).toBe(`the peering ${w.pcx} is pending-acceptance (Pending Acceptance by ${w.owner}): nothing crosses it`)
     expect(outcome.fixes).toHaveLength(1)
     expect(outcome.fixes?.[0]?.title).toBe(`Accept the peering ${w.pcx}`)
-    expect(outcome.fixes?.[0]?.commands).toEqual([`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${w.pcx} --region ${w.region}`])
+    expect(outcome.fixes?.[0]?.commands).toEqual([
+      `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id ${w.pcx} --region ${w.region}`,
+      `aws ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id ${w.pcx} --requester-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --accepter-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --region ${w.region}`,
+    ])
   })
 
   it.each([
@@ -72,9 +75,10 @@ describe('network.peering', () => {
     const outcome = await run(w, path(w, [peering(w, { status, message })]))
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE', category: 'routing' })
     expect(outcome.detail).toBe(`the peering ${w.pcx} is ${status} (${message}): nothing crosses it`)
+    // The new peering's id comes from create's answer when the command runs.
     expect(outcome.fixes?.[0]?.commands).toEqual([
-      `aws ec2 create-vpc-peering-connection --vpc-id ${w.vpnVpcId} --peer-vpc-id ${w.vpcId} --region ${w.region}`,
-      `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id <the new pcx id> --region ${w.region}`,
+      `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id "$(aws ec2 create-vpc-peering-connection --vpc-id ${w.vpnVpcId} --peer-vpc-id ${w.vpcId} --region ${w.region} --query VpcPeeringConnection.VpcPeeringConnectionId --output text)" --region ${w.region}`,
+      `aws ec2 modify-vpc-peering-connection-options --vpc-peering-connection-id "$(aws ec2 describe-vpc-peering-connections --region ${w.region} --query "VpcPeeringConnections[?Status.Code=='active' && RequesterVpcInfo.VpcId=='${w.vpnVpcId}' && AccepterVpcInfo.VpcId=='${w.vpcId}'].VpcPeeringConnectionId | [0]" --output text)" --requester-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --accepter-peering-connection-options AllowDnsResolutionFromRemoteVpc=true --region ${w.region}`,
     ])
     expect(outcome.fixes?.[0]?.terraform).toContain('resource "aws_vpc_peering_connection"')
   })
@@ -84,7 +88,8 @@ describe('network.peering', () => {
     expect(outcome).toMatchObject({ status: 'fail', code: 'PEERING_NOT_ACTIVE' })
     expect(outcome.detail).toBe('the peering pcx-0gone000000000000 is gone: nothing crosses it')
     expect(outcome.evidence).toEqual({ peerings: [{ id: 'pcx-0gone000000000000', status: 'not found', requester: null, accepter: null }] })
-    expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 create-vpc-peering-connection --vpc-id <VPN VPC id> --peer-vpc-id ${B.vpcId} --region ${B.region}`)
+    // The VPN VPC comes from the source the routes named.
+    expect(outcome.fixes?.[0]?.commands[0]).toContain(`create-vpc-peering-connection --vpc-id ${source(B, 'pcx-0gone000000000000').remoteVpcId} --peer-vpc-id ${B.vpcId} --region ${B.region}`)
   })
 
   it.each([

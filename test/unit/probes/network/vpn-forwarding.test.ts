@@ -72,8 +72,9 @@ describe('network.vpn-forwarding', () => {
     expect(outcome).toMatchObject({ status: 'fail', code: 'VPN_NOT_FORWARDING', confirmed: false })
     expect(outcome.alternatives?.map((a) => a.summary)).toEqual([expect.stringContaining('SNAT'), expect.stringContaining('IP forwarding'), expect.stringContaining('source/dest check')])
     expect(outcome.fixes?.[0]?.commands[0]).toBe('sudo tailscale set --snat-subnet-routes=true   # on the VPN router')
+    // Which instance is the router is not known: the fix lists the VPN VPC's instances with their check.
     expect(outcome.fixes?.[2]?.commands[0]).toBe(
-      `aws ec2 describe-instances --filters Name=private-ip-address,Values=<router private IP> --query 'Reservations[].Instances[].[InstanceId,SourceDestCheck]' --region ${B.region}`,
+      `aws ec2 describe-instances --filters Name=vpc-id,Values=${B.vpnVpcId} --query 'Reservations[].Instances[].[InstanceId,Tags[?Key==\`Name\`]|[0].Value,SourceDestCheck]' --output text --region ${B.region}`,
     )
     expect(outcome.detail).toMatch(/^the AWS side is in order \(vpn-route, peering, nacl, security-group, route-tables\)/)
   })

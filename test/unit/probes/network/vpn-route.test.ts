@@ -138,7 +138,10 @@ describe('network.vpn-route: with the VPN router known', () => {
   it('a route through the VPN peering after it was deleted is a blackhole (EC2 may still say active)', async () => {
     const { outcome } = await run(B, path(B, { router: router(B), peerings: peeringsOf(B, 'deleted') }), ok(vpnTables(B)))
     expect(outcome).toMatchObject({ status: 'fail', code: 'ROUTE_BLACKHOLE' })
-    expect(outcome.fixes?.[0]?.commands[0]).toBe(`aws ec2 replace-route --route-table-id ${B.vpnTable} --destination-cidr-block ${B.cidr} --vpc-peering-connection-id ${B.pcx} --region ${B.region}`)
+    // The route goes to the active peering that replaces the dead one, looked up when the command runs.
+    expect(outcome.fixes?.[0]?.commands[0]).toBe(
+      `aws ec2 replace-route --route-table-id ${B.vpnTable} --destination-cidr-block ${B.cidr} --vpc-peering-connection-id "$(aws ec2 describe-vpc-peering-connections --region ${B.region} --query "VpcPeeringConnections[?Status.Code=='active' && RequesterVpcInfo.VpcId=='${B.vpnVpcId}' && AccepterVpcInfo.VpcId=='${B.vpcId}'].VpcPeeringConnectionId | [0]" --output text)" --region ${B.region}`,
+    )
   })
 
   it('a route to the cluster through another active peering: the fix replaces it (create-route would be refused)', async () => {
