@@ -1,7 +1,7 @@
 /**
  * Fixes for name resolution of the API endpoint, filled in from what the run found: the ENI IPs
- * the name must resolve to, the VPC resolver (the VPC CIDR base + 2), the region's endpoint
- * domain, and the change for the resolver this workstation uses.
+ * the name must resolve to, the VPC resolver (the VPC CIDR base + 2) and why it answers only
+ * inside its VPC, the region's endpoint domain, and the change for the resolver this workstation uses.
  */
 import type { Fix } from '../engine/types.js'
 import { cidrBase } from '../platform/cidr.js'
@@ -14,7 +14,8 @@ export interface DnsFacts {
   region?: string
   /** The endpoint ENI IPs AWS reports: what the name must resolve to. */
   eniIps?: string[]
-  /** The cluster VPC's primary CIDR, whose base + 2 is the VPC resolver. */
+  /** The cluster VPC and its primary CIDR, whose base + 2 is the VPC resolver. */
+  vpcId?: string
   vpcCidr?: string
   platform: Platform
   /** Tailscale on this workstation, when it runs. */
@@ -39,16 +40,28 @@ export function endpointDomainOf(host: string, region: string | undefined): stri
   return undefined
 }
 
-/** Send the region's endpoint domain to the VPC resolver, the way this workstation's resolver takes it. */
-function splitDnsCommands(f: DnsFacts, resolver: string, domain: string): string[] {
+/**
+ * The VPC resolver (VPC CIDR base + 2) answers only queries from inside its VPC, so from the
+ * workstation the region's domain goes to a Route 53 Resolver inbound endpoint in the cluster VPC;
+ * the shell finds its address when the commands run, and nothing is changed when there is none.
+ */
+function splitDnsCommands(f: DnsFacts, domain: string): string[] {
   const commands: string[] = []
   if (f.tailscale?.acceptDns === false) commands.push(`${f.platform === 'win32' ? '' : 'sudo '}tailscale set --accept-dns=true`)
-  if (f.platform === 'darwin') commands.push(`sudo mkdir -p /etc/resolver && echo 'nameserver ${resolver}' | sudo tee /etc/resolver/${domain}`)
-  else if (f.platform === 'linux') {
+  if (!f.vpcId || !f.region) return commands
+  const endpointId = `aws route53resolver list-resolver-endpoints --region ${f.region} --filters Name=Direction,Values=INBOUND Name=HostVPCId,Values=${f.vpcId} --query 'ResolverEndpoints[0].Id' --output text`
+  const lookup = `aws route53resolver list-resolver-endpoint-ip-addresses --region ${f.region} --resolver-endpoint-id "$(${endpointId})" --query 'IpAddresses[0].Ip' --output text`
+  if (f.platform === 'win32') {
+    commands.push(`$resolver = (${lookup})`, `if ($resolver -and $resolver -ne 'None') { Add-DnsClientNrptRule -Namespace '.${domain}' -NameServers $resolver }`)
+    return commands
+  }
+  commands.push(`resolver="$(${lookup})"`)
+  if (f.platform === 'darwin') commands.push(`[ "$resolver" != None ] && sudo mkdir -p /etc/resolver && echo "nameserver $resolver" | sudo tee /etc/resolver/${domain}`)
+  else {
     // The link is the one the route to the resolver leaves by (the VPN's), found when the command runs.
-    const link = `"$(ip -o route get ${resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
-    commands.push(`sudo resolvectl dns ${link} ${resolver} && sudo resolvectl domain ${link} '~${domain}'   # systemd-resolved`)
-  } else commands.push(`Add-DnsClientNrptRule -Namespace '.${domain}' -NameServers '${resolver}'`)
+    const link = `"$(ip -o route get "$resolver" | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+    commands.push(`[ "$resolver" != None ] && sudo resolvectl dns ${link} "$resolver" && sudo resolvectl domain ${link} '~${domain}'   # systemd-resolved`)
+  }
   return commands
 }
 
@@ -64,23 +77,23 @@ function resolutionFix(f: DnsFacts, title: string, cause: string): Fix {
   const domain = endpointDomainOf(f.host, f.region)
   const ips = f.eniIps?.length ? f.eniIps.join(', ') : undefined
   const commands: string[] = []
-  if (resolver && domain) commands.push(...splitDnsCommands(f, resolver, domain))
   const hosts = hostsFileCommand(f)
   if (hosts) commands.push(hosts)
+  if (domain) commands.push(...splitDnsCommands(f, domain))
   if (!ips && f.cluster && f.region) {
     commands.push(`aws eks describe-cluster --name ${f.cluster} --region ${f.region} --query cluster.endpoint --output text`)
     commands.push(`aws ec2 describe-network-interfaces --filters 'Name=description,Values=Amazon EKS ${f.cluster}' --region ${f.region} --query 'NetworkInterfaces[].PrivateIpAddress' --output text`)
   }
-  const tailscale =
-    resolver && domain && f.tailscale
-      ? ` With Tailscale, add ${resolver} as a split DNS nameserver restricted to ${domain} in the admin console (DNS, Add nameserver, Custom), and keep accept-DNS on.`
+  const vpcResolver =
+    resolver && domain
+      ? ` The VPC resolver ${resolver} (the VPC CIDR ${f.vpcCidr} base + 2) answers only queries from inside ${f.vpcId ?? 'its VPC'}: over the VPN send ${domain} to a Route 53 Resolver inbound endpoint in that VPC (the commands look it up and change nothing when there is none)${f.tailscale ? `, or in the Tailscale admin console add a split DNS nameserver for ${domain}: the resolver of the VPC the subnet router sits in, which it reaches from inside when it source-NATs` : ''}.`
       : ''
   return {
     category: 'dns',
     title,
     why:
-      `${cause} ${f.host} must resolve to ${ips ? `the endpoint ENI IPs ${ips}` : "the cluster's endpoint ENI IPs"}.` +
-      (resolver && domain ? ` The VPC resolver ${resolver} (the VPC CIDR ${f.vpcCidr} base + 2) answers them; send ${domain} to it over the VPN.${tailscale}` : '') +
+      `${cause} ${f.host} must resolve to ${ips ? `the endpoint ENI IPs ${ips}` : "the cluster's endpoint ENI IPs"}, which public DNS answers for a private-only cluster.` +
+      vpcResolver +
       (hosts ? ' The hosts-file lines work at once but go stale when EKS moves the ENIs (upgrades, changes).' : ''),
     commands,
   }

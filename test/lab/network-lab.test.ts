@@ -141,19 +141,21 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
 
       const scenario = (name: string, body: () => Promise<void>) => it(name, body, SCENARIO_TIMEOUT_MS)
 
-      /** The DNS fix names the VPC resolver (the VPC CIDR base + 2), the region's endpoint domain and the ENI IPs. */
+      /**
+       * The DNS fix names the ENI IPs (a hosts-file stopgap), and the VPC resolver (the VPC CIDR base + 2)
+       * with why it cannot be asked from outside its VPC: the region's domain goes to an inbound endpoint.
+       */
       const expectDnsFixCommands = (run: LabRun) => {
         const resolver = p.eksVpcCidr.replace(/\.0\/\d+$/, '.2')
         const host = p.endpointHost.toLowerCase()
-        expect(commands(run)).toEqual(
-          expect.arrayContaining([
-            `sudo resolvectl dns "$(ip -o route get ${resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')" ${resolver} && sudo resolvectl domain "$(ip -o route get ${resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')" '~${p.region}.eks.amazonaws.com'   # systemd-resolved`,
-          ]),
-        )
         const hostsLine = commands(run).find((c) => c.startsWith("printf '%s "))
         expect(hostsLine).toMatch(new RegExp(`^printf '%s ${host.replace(/\./g, '\\.')}\\\\n' [0-9. ]+ \\| sudo tee -a /etc/hosts   # stopgap: stale when the ENIs move$`))
         for (const ip of p.endpointIps) expect(hostsLine).toContain(` ${ip}`)
-        expect(run.json.fixes[0].why).toContain(`The VPC resolver ${resolver} (the VPC CIDR ${p.eksVpcCidr} base + 2)`)
+        expect(commands(run)).toContain(
+          `resolver="$(aws route53resolver list-resolver-endpoint-ip-addresses --region ${p.region} --resolver-endpoint-id "$(aws route53resolver list-resolver-endpoints --region ${p.region} --filters Name=Direction,Values=INBOUND Name=HostVPCId,Values=${w.aws.eksVpcId} --query 'ResolverEndpoints[0].Id' --output text)" --query 'IpAddresses[0].Ip' --output text)"`,
+        )
+        expect(commands(run).some((c) => c.includes(`resolvectl domain`) && c.endsWith(`'~${p.region}.eks.amazonaws.com'   # systemd-resolved`))).toBe(true)
+        expect(run.json.fixes[0].why).toContain(`The VPC resolver ${resolver} (the VPC CIDR ${p.eksVpcCidr} base + 2) answers only queries from inside ${w.aws.eksVpcId}`)
       }
 
       scenario('healthy: every link works', async () => {
@@ -328,7 +330,9 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
         const run = await w.check()
         expectVerdict(w, 'peering not active', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.peering', confirmed: true, hops: 'syn:vpn-vpc' })
         expect(run.json.verdict.summary).toContain(`${deadPcx} is deleted`)
-        expect(commands(run)[0]).toBe(`aws ec2 create-vpc-peering-connection --vpc-id ${w.aws.eksVpcId} --peer-vpc-id ${w.aws.vpnVpcId} --region ${p.region}`)
+        expect(commands(run)[0]).toBe(
+          `aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id "$(aws ec2 create-vpc-peering-connection --vpc-id ${w.aws.eksVpcId} --peer-vpc-id ${w.aws.vpnVpcId} --region ${p.region} --query VpcPeeringConnection.VpcPeeringConnectionId --output text)" --region ${p.region}`,
+        )
       })
 
       scenario('the security group has no 443 rule from the VPN CIDR', async () => {

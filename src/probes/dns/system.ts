@@ -94,6 +94,7 @@ export const systemResolverProbe = defineProbe({
       cluster: ctx.target.cluster,
       region: ctx.target.region,
       eniIps: facts.eniIps,
+      vpcId: cluster?.vpcId,
       vpcCidr: facts.vpcCidrs?.[0],
       platform: ctx.env.platform,
       ...(tailscale?.status?.backendState === 'Running' ? { tailscale: { acceptDns: tailscale.prefs?.corpDNS } } : {}),

@@ -71,6 +71,7 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     cluster: w.name,
     region: w.region,
     ...(o.eni === false ? {} : { eniIps: w.eniIps }),
+    vpcId: w.vpc,
     vpcCidr: w.vpcCidr,
     platform,
     ...(o.tailscale ? { tailscale: { acceptDns: false } } : {}),
