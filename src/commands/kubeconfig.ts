@@ -8,7 +8,7 @@ import { writeClusterEntry } from '../kube/write-entry.js'
 
 export default class Kubeconfig extends BaseCommand<typeof Kubeconfig> {
   static override summary = 'write or repair the kubeconfig entry for a cluster, then check it'
-  static override description = `writes what \`aws eks update-kubeconfig\` writes (the cluster named by its ARN, a user with an exec v1beta1 block, a context named by the ARN or --alias) into the first KUBECONFIG file or ~/.kube/config. every other entry, unknown field and comment is kept, and current-context too unless --set-current. the write is atomic, leaves a .eksdoctor.bak backup beside the file, and keeps mode 0600; a file that is not valid YAML is never touched. then it runs check on the new context unless --no-verify.
+  static override description = `writes what \`aws eks update-kubeconfig\` writes (the cluster named by its ARN, a user with an exec v1beta1 block, a context named by the ARN or --alias) into the first KUBECONFIG file or ~/.kube/config. every other entry, unknown field and comment is kept, and current-context too unless --set-current. the write is atomic where the file allows it (else in place, as kubectl writes, and the output says so), leaves a .eksdoctor.bak backup beside the file, and keeps the file's mode (0600 for a new one); a file that is not a kubeconfig, is read-only or is a directory is never touched. then it runs check on the new context unless --no-verify.
 
 ${EXIT_CODES_HELP}`
   static override examples = [
@@ -39,9 +39,9 @@ ${EXIT_CODES_HELP}`
     })
     const json = this.jsonEnabled()
     if (!json) process.stdout.write(written.line)
-    const { path, context, changed, diff, backup, tokenCommand } = written
+    const { path, context, changed, diff, backup, note, tokenCommand } = written
     if (f['dry-run']) return { schemaVersion: 1, kubeconfig: { path, context, changed, diff } }
-    const summary = { path, context, changed, backup: backup ?? null, tokenCommand }
+    const summary = { path, context, changed, backup: backup ?? null, note: note ?? null, tokenCommand }
     if (!f.verify) return { schemaVersion: 1, kubeconfig: summary }
     if (!json) process.stdout.write('\n')
     const target = { kubeconfig: path, context, profile: f.profile }

@@ -58,18 +58,16 @@ export async function parseKubeconfigText(text: string, file: string): Promise<D
 
 export function kubeconfigPaths(o: Pick<LoadOptions, 'explicitPath' | 'vars' | 'homedir' | 'platform'>): { paths: string[]; explicit: boolean } {
   if (o.explicitPath) return { paths: [resolve(o.explicitPath)], explicit: true }
-  const fromVar = o.vars.KUBECONFIG
-  if (fromVar) {
-    const sep = o.platform === 'win32' ? ';' : delimiter
-    const seen = new Set<string>()
-    const paths = fromVar
-      .split(sep)
-      .filter(Boolean)
-      .map((p) => resolve(p))
-      .filter((p) => (seen.has(p) ? false : (seen.add(p), true)))
-    return { paths, explicit: false }
-  }
-  return { paths: [join(o.homedir, '.kube', 'config')], explicit: false }
+  const sep = o.platform === 'win32' ? ';' : delimiter
+  const seen = new Set<string>()
+  // Blank parts (`KUBECONFIG=': :'`, a stray leading or trailing separator) name no file: kubectl skips them.
+  const paths = (o.vars.KUBECONFIG ?? '')
+    .split(sep)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => resolve(p))
+    .filter((p) => (seen.has(p) ? false : (seen.add(p), true)))
+  return { paths: paths.length > 0 ? paths : [join(o.homedir, '.kube', 'config')], explicit: false }
 }
 
 export async function loadKubeconfig(o: LoadOptions): Promise<KubeconfigView> {

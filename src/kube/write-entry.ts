@@ -2,6 +2,7 @@
  * `eksdoctor kubeconfig` without the command: read the cluster from AWS, build the entry
  * `aws eks update-kubeconfig` would write, and merge it into the right file (or show the diff).
  */
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defaultRegion } from '../aws/config-file.js'
 import { CATEGORY_EXIT_CODES } from '../engine/codes.js'
@@ -35,6 +36,8 @@ export interface EntryWritten {
   /** The unified diff of a dry run. */
   diff?: string
   backup?: string
+  /** How the write differed from a locked, atomic replace (in place, unlocked), when it did. */
+  note?: string
   tokenCommand: string
   line: string
 }
@@ -66,14 +69,15 @@ export async function writeClusterEntry(env: ProbeEnv, request: EntryRequest): P
     endpoint: cluster.endpoint,
     caData: cluster.caData,
     region,
-    profile: request.profile,
+    // The profile in effect now (flag or AWS_PROFILE), so a later kubectl without the variable signs as the same identity.
+    profile,
     roleArn: request.roleArn,
     alias: request.alias,
     userAlias: request.userAlias,
     tokenCommand: request.tokenCommand ?? ((await env.which('aws')) ? 'aws' : 'eksdoctor'),
-    eksdoctorCommand: (await env.which('eksdoctor')) ? 'eksdoctor' : fileURLToPath(new URL('../../bin/run.js', import.meta.url)),
+    eksdoctorCommand: await findEksdoctorCommand(env),
   })
-  const path = await chooseKubeconfigFile({ explicit: request.kubeconfig, vars: env.vars, homedir: env.fs.homedir(), clusterArn: cluster.arn, readText: env.fs.readText })
+  const path = await chooseKubeconfigFile({ explicit: request.kubeconfig, vars: env.vars, homedir: env.fs.homedir(), platform: env.platform, clusterArn: cluster.arn, readText: env.fs.readText })
   const merge = (before: string | undefined) => mergeEntry(before, path, entry, { setCurrent: request.setCurrent })
   const base = { path, context: entry.contextName, tokenCommand: entry.exec.command }
   if (request.dryRun) {
@@ -88,5 +92,12 @@ export async function writeClusterEntry(env: ProbeEnv, request: EntryRequest): P
     : written.before !== undefined && (await hasNamedEntry(written.before, 'contexts', entry.contextName))
       ? `Updated context ${entry.contextName} in ${path}`
       : `Added new context ${entry.contextName} to ${path}`
-  return { ...base, changed: written.changed, ...(written.backup ? { backup: written.backup } : {}), line: `${what}${written.backup ? ` (backup: ${written.backup})` : ''}\n` }
+  const notes = [written.note, written.backup ? `backup: ${written.backup}` : undefined].filter(Boolean)
+  return { ...base, changed: written.changed, ...(written.backup ? { backup: written.backup } : {}), ...(written.note ? { note: written.note } : {}), line: `${what}${notes.map((n) => ` (${n})`).join('')}\n` }
+}
+
+/** The eksdoctor on PATH, else this package's bin/run.js, as an absolute path. */
+async function findEksdoctorCommand(env: ProbeEnv): Promise<string> {
+  const onPath = await env.which('eksdoctor')
+  return onPath ? resolve(onPath) : fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 }

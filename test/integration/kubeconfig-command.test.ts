@@ -3,13 +3,14 @@
  * `aws eks update-kubeconfig` (aws CLI v1 honours AWS_ENDPOINT_URL_EKS) for the same cluster.
  */
 import { spawn } from 'node:child_process'
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, chownSync, constants, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { delimiter, dirname, isAbsolute, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { startFakeEks, type FakeEks } from '../helpers/fake-eks.js'
 import { createCa, createTempDir, removeTempDir, type Ca } from '../helpers/pki.js'
-import { cleanEnv, runCli } from '../helpers/run-cli.js'
+import { BIN, cleanEnv, runCli } from '../helpers/run-cli.js'
 
 const KEY_ID = 'AKIDLOOPBACKONLY0000'
 const SECRET = 'fakeSecretKeyForLoopbackOnly/0123456789abcdef'
@@ -62,6 +63,13 @@ function env(extra: Record<string, string | undefined> = {}): Record<string, str
   return cleanEnv({ AWS_ACCESS_KEY_ID: KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET, AWS_ENDPOINT_URL_EKS: eks.url, ...extra })
 }
 
+/** The profile `platform` in the environment's AWS files, with the same loopback keys. */
+function writeProfile(e: Record<string, string>): void {
+  mkdirSync(join(e.HOME!, '.aws'), { recursive: true })
+  writeFileSync(e.AWS_CONFIG_FILE!, `[profile platform]\nregion = ${REGION}\n`)
+  writeFileSync(e.AWS_SHARED_CREDENTIALS_FILE!, `[platform]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`)
+}
+
 /** A fresh kubeconfig path in its own directory, optionally with content. */
 let counter = 0
 function kubeconfigFile(content?: string, mode = 0o600): string {
@@ -89,10 +97,14 @@ function names(list: Named[] | undefined): string[] {
 
 const modeOf = (path: string) => statSync(path).mode & 0o777
 
-/** Runs a program (not the CLI) without blocking the event loop: the fake EKS lives in this process. */
-function run(command: string, args: string[], o: { env: Record<string, string>; timeoutMs?: number }): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+/** Runs a program without blocking the event loop (the fake EKS lives in this process), optionally elsewhere or as another user. */
+function run(
+  command: string,
+  args: string[],
+  o: { env: Record<string, string>; timeoutMs?: number; cwd?: string; uid?: number; gid?: number },
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(command, args, { env: o.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { env: o.env, cwd: o.cwd, uid: o.uid, gid: o.gid, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
@@ -166,7 +178,8 @@ describe('eksdoctor kubeconfig', () => {
     expect(named(config.users, 'lab-admin')).toEqual(before.users[0])
     expect(config.preferences).toEqual({ colors: true })
     expect(config['current-context']).toBe('lab')
-    expect(modeOf(path)).toBe(0o600)
+    // The file keeps the mode its owner gave it, as with kubectl and the aws CLI.
+    expect(modeOf(path)).toBe(0o644)
     expect(readFileSync(`${path}.eksdoctor.bak`, 'utf8')).toBe(EXISTING)
 
     const mtime = statSync(path).mtimeMs
@@ -279,13 +292,12 @@ describe('eksdoctor kubeconfig', () => {
     const exec = named(read(path).users, PAYMENTS)?.user.exec
     expect(exec.apiVersion).toBe('client.authentication.k8s.io/v1beta1')
     expect(exec.args).toEqual(['token', '--cluster', 'payments-prod', '--region', REGION, '--role-arn', ROLE])
-    // kubectl runs `command` as is: an absolute path must be an executable file, a bare name must be on PATH.
+    expect(exec.interactiveMode).toBe('Never')
+    expect(exec.installHint).toContain('npm install -g eksdoctor')
+    // GUI apps (Lens) run `command` without the shell's PATH: it must be an absolute, executable path.
     const command: string = exec.command
-    const resolved = isAbsolute(command)
-      ? command
-      : (e.PATH ?? '').split(delimiter).map((d) => join(d, command)).find((p) => existsSync(p))
-    expect(resolved, `${command} is neither an absolute path nor on PATH`).toBeDefined()
-    expect(() => accessSync(resolved!, constants.X_OK)).not.toThrow()
+    expect(isAbsolute(command), command).toBe(true)
+    expect(() => accessSync(command, constants.X_OK)).not.toThrow()
 
     // Run it as kubectl would (without the role, which would need STS): it prints an ExecCredential.
     const token = await run(command, exec.args.slice(0, 5), { env: { ...e, KUBERNETES_EXEC_INFO: JSON.stringify({ apiVersion: exec.apiVersion, kind: 'ExecCredential', spec: { interactive: false } }) } })
@@ -326,6 +338,140 @@ describe('eksdoctor kubeconfig', () => {
     expect(readdirSync(dirname(path)).sort()).toEqual(['config', 'config.eksdoctor.bak'])
   })
 
+  it('--token-command eksdoctor writes the absolute path of the eksdoctor on PATH', async () => {
+    // Before: the bare name `eksdoctor`, which Lens and other GUI apps cannot find.
+    const binDir = join(dir, `bin-${++counter}`)
+    mkdirSync(binDir)
+    symlinkSync(BIN, join(binDir, 'eksdoctor'))
+    const path = kubeconfigFile()
+    const result = await runCli(['kubeconfig', '--cluster', 'payments-prod', '--region', REGION, '--no-verify', '--kubeconfig', path, '--token-command', 'eksdoctor'], {
+      env: env({ PATH: [binDir, process.env.PATH].join(delimiter) }),
+    })
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(named(read(path).users, PAYMENTS)?.user.exec.command).toBe(join(binDir, 'eksdoctor'))
+  })
+
+  it('writes AWS_PROFILE from the environment into the exec entry, so a later kubectl without it signs as the same identity', async () => {
+    const e = env({ AWS_PROFILE: 'platform' })
+    writeProfile(e)
+    const path = kubeconfigFile()
+    const aws = await runCli(['kubeconfig', '--cluster', 'payments-prod', '--region', REGION, '--no-verify', '--kubeconfig', path, '--token-command', 'aws'], { env: e })
+    expect(aws.exitCode, aws.stderr).toBe(0)
+    // Before: no env at all, since only --profile was written.
+    expect(named(read(path).users, PAYMENTS)?.user.exec.env).toEqual([{ name: 'AWS_PROFILE', value: 'platform' }])
+    const ours = await runCli(['kubeconfig', '--cluster', 'payments-prod', '--region', REGION, '--no-verify', '--kubeconfig', path, '--token-command', 'eksdoctor', '--user-alias', 'via-eksdoctor'], { env: e })
+    expect(ours.exitCode, ours.stderr).toBe(0)
+    expect(named(read(path).users, 'via-eksdoctor')?.user.exec.args).toEqual(['token', '--cluster', 'payments-prod', '--region', REGION, '--profile', 'platform'])
+  })
+
+  describe('odd files, as a new user meets them', () => {
+    const argsFor = (path: string) => ['kubeconfig', '--cluster', 'payments-prod', '--region', REGION, '--no-verify', '--kubeconfig', path]
+
+    /** The run failed with exit 2 and one line on stderr that names `path`; stdout is empty. */
+    function expectOneLineRefusal(result: { exitCode: number | null; stdout: string; stderr: string }, path: string): string {
+      expect(result.exitCode, result.stderr).toBe(2)
+      const lines = result.stderr.trimEnd().split('\n')
+      expect(lines, result.stderr).toHaveLength(1)
+      expect(lines[0]).toContain(path)
+      expect(result.stdout).toBe('')
+      return lines[0]!
+    }
+
+    it.each([
+      ['clusters: [a, b]', 'apiVersion: v1\nkind: Config\nclusters: [a, b]\ncontexts: []\nusers: []\n'],
+      ['a string among the users', 'apiVersion: v1\nkind: Config\nusers:\n- name: lab-admin\n  user: {token: t}\n- oops\n'],
+    ])('refuses lists whose entries are not mappings (%s), leaving the file as it was', async (_name, text) => {
+      // Before: appended to (exit 0), and kubectl could not load the result.
+      const path = kubeconfigFile(text, 0o644)
+      const line = expectOneLineRefusal(await runCli(argsFor(path), { env: env() }), path)
+      expect(line).toContain('is not a mapping')
+      expect(readFileSync(path, 'utf8')).toBe(text)
+      expect(readdirSync(dirname(path))).toEqual(['config'])
+    })
+
+    it.each([': :', ':', ' '])('skips blank KUBECONFIG parts (%j) and writes ~/.kube/config', async (value) => {
+      const e = env({ KUBECONFIG: value })
+      const cwd = dirname(kubeconfigFile())
+      const result = await run(process.execPath, [BIN, 'kubeconfig', '--cluster', 'ledger', '--region', REGION, '--no-verify'], { env: e, cwd })
+      expect(result.exitCode, result.stderr).toBe(0)
+      const path = join(e.HOME!, '.kube', 'config')
+      expect(result.stdout).toMatch(new RegExp(`^Added new context ${LEDGER} to ${path}$`, 'm'))
+      // Before: a file named " " in the current directory.
+      expect(readdirSync(cwd)).toEqual([])
+      expect(names(read(path).clusters)).toEqual([LEDGER])
+    })
+
+    it('creates the target of a dangling symlink and keeps the link', async () => {
+      const path = kubeconfigFile()
+      const target = join(dirname(path), 'dotfiles-kubeconfig')
+      symlinkSync(target, path)
+      const result = await runCli(argsFor(path), { env: env() })
+      expect(result.exitCode, result.stderr).toBe(0)
+      // Before: the link was replaced by a regular file.
+      expect(lstatSync(path).isSymbolicLink()).toBe(true)
+      expect(names(read(target).clusters)).toEqual([PAYMENTS])
+      expect(modeOf(target)).toBe(0o600)
+    })
+
+    it.each([0o444, 0o400])('refuses a read-only (%o) file with one line, leaving its bytes and mode', async (fileMode) => {
+      const path = kubeconfigFile(EXISTING, fileMode)
+      const line = expectOneLineRefusal(await runCli(argsFor(path), { env: env() }), path)
+      expect(line).toContain('read-only')
+      // Before: renamed over, and chmod-ed to 0600.
+      expect(readFileSync(path, 'utf8')).toBe(EXISTING)
+      expect(modeOf(path)).toBe(fileMode)
+      expect(readdirSync(dirname(path))).toEqual(['config'])
+    })
+
+    it('refuses a path that is a directory with one line naming it, exit 2', async () => {
+      const path = kubeconfigFile()
+      mkdirSync(path)
+      // Before: exit 1 with a raw EISDIR.
+      const line = expectOneLineRefusal(await runCli(argsFor(path), { env: env() }), path)
+      expect(line).toContain('is a directory')
+      expect(readdirSync(path)).toEqual([])
+    })
+
+    it('keeps the hard links of a linked kubeconfig', async () => {
+      const path = kubeconfigFile(EXISTING, 0o600)
+      const other = join(dirname(path), 'config-link')
+      linkSync(path, other)
+      const result = await runCli(argsFor(path), { env: env() })
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.stdout).toContain('(written in place to keep its 2 hard links)')
+      expect(statSync(path).nlink).toBe(2)
+      expect(readFileSync(other, 'utf8')).toBe(readFileSync(path, 'utf8'))
+    })
+
+    it('writes a writable file in a read-only directory in place, as kubectl does, and says so', async () => {
+      // Root ignores directory permissions: run the CLI as nobody then, in a tree nobody owns.
+      const asRoot = process.getuid?.() === 0
+      const user = asRoot ? { uid: 65534, gid: 65534 } : {}
+      const tree = mkdtempSync(join(tmpdir(), 'eksdoctor-rodir-'))
+      try {
+        chmodSync(tree, 0o755)
+        const kdir = join(tree, 'kube')
+        mkdirSync(kdir)
+        const path = join(kdir, 'config')
+        writeFileSync(path, EXISTING, { mode: 0o600 })
+        const e = env()
+        if (asRoot) for (const p of [kdir, path, e.HOME!]) chownSync(p, 65534, 65534)
+        chmodSync(kdir, 0o555)
+        const result = await run(process.execPath, [BIN, ...argsFor(path)], { env: e, ...user })
+        // Before: exit 1 with EACCES on the lock file.
+        expect(result.exitCode, result.stderr).toBe(0)
+        expect(result.stdout).toBe(`Added new context ${PAYMENTS} to ${path} (written in place without a lock or a backup: ${kdir} is not writable)\n`)
+        expect(names(read(path).clusters)).toEqual(['lab', PAYMENTS])
+        expect(readFileSync(path, 'utf8')).toContain('# team kubeconfig, do not lose this comment')
+        expect(readdirSync(kdir)).toEqual(['config'])
+        expect(modeOf(path)).toBe(0o600)
+      } finally {
+        chmodSync(join(tree, 'kube'), 0o755)
+        rmSync(tree, { recursive: true, force: true })
+      }
+    })
+  })
+
   it('exits 11 with "did you mean" for a cluster typo, writing nothing', async () => {
     const e = env()
     const result = await runCli(['kubeconfig', '--cluster', 'payments-prd', '--region', REGION, '--no-verify'], { env: e })
@@ -344,21 +490,18 @@ describe('eksdoctor kubeconfig', () => {
 })
 
 describe('eksdoctor kubeconfig next to aws eks update-kubeconfig', () => {
-  const cases: { name: string; cluster: string; flags: string[]; profile?: boolean }[] = [
+  const cases: { name: string; cluster: string; flags: string[]; profile?: boolean; envProfile?: boolean }[] = [
     { name: 'defaults', cluster: 'payments-prod', flags: [] },
     { name: '--alias and --user-alias', cluster: 'ledger', flags: ['--alias', 'stage-eks-cluster', '--user-alias', 'john'] },
     { name: '--user-alias alone', cluster: 'ledger', flags: ['--user-alias', 'john'] },
     { name: '--role-arn and --profile', cluster: 'search', flags: ['--role-arn', ROLE, '--profile', 'platform'], profile: true },
+    { name: 'AWS_PROFILE from the environment', cluster: 'ledger', flags: [], profile: true, envProfile: true },
   ]
 
-  it.each(cases)('writes the same entries as aws eks update-kubeconfig --dry-run ($name)', async ({ cluster, flags, profile }) => {
-    const e = env()
-    if (profile) {
-      // With an explicit --profile, both tools take the profile's keys, not the environment's.
-      mkdirSync(join(e.HOME!, '.aws'), { recursive: true })
-      writeFileSync(e.AWS_CONFIG_FILE!, `[profile platform]\nregion = ${REGION}\n`)
-      writeFileSync(e.AWS_SHARED_CREDENTIALS_FILE!, `[platform]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`)
-    }
+  it.each(cases)('writes the same entries as aws eks update-kubeconfig --dry-run ($name)', async ({ cluster, flags, profile, envProfile }) => {
+    const e = env(envProfile ? { AWS_PROFILE: 'platform' } : {})
+    // With a profile, both tools take the profile's keys, not the environment's.
+    if (profile) writeProfile(e)
     const seen = eks.requests.length
     const aws = await run('aws', ['eks', 'update-kubeconfig', '--name', cluster, '--region', REGION, '--dry-run', ...flags], { env: e })
     expect(aws.exitCode, aws.stderr).toBe(0)

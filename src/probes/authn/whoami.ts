@@ -1,11 +1,13 @@
 /**
  * authn.whoami — the API server accepts the token: a SelfSubjectReview (authentication.k8s.io/v1,
  * v1beta1 on 1.27) says which Kubernetes user and groups the IAM principal is mapped to.
- * Evidence: username, uid, groups, extra keys; or the 401 Status.
+ * Evidence: username, uid, groups, extra keys; or the 401 Status. The token goes only over TLS
+ * verified against the cluster CA (the default trusted CAs for a bare --endpoint); without either
+ * the check skips and says why.
  * Fix: none here; authn.access-entry reads the cluster's mapping and names the cause of a 401.
  */
 import { defineProbe } from '../../engine/types.js'
-import { postKube, statusOf } from '../../kube/api-client.js'
+import { chooseKubeTrust, describeKubeTrust, postKube, statusOf, UNVERIFIED_CODES } from '../../kube/api-client.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
 
 /** Who the cluster says the caller is. */
@@ -33,16 +35,28 @@ export const whoamiProbe = defineProbe({
   async run(ctx) {
     const { token } = ctx.need('authn.token')
     const endpoint = endpointOf(ctx) as URL
+    const trust = chooseKubeTrust({ caPem: clusterCaOf(ctx)?.pem, bareEndpoint: ctx.target.sources.endpoint === '--endpoint' })
+    if (trust.kind === 'none') return { status: 'skip', detail: trust.reason }
     const call = {
       endpoint,
       ip: ctx.get('dns.system')?.ips[0],
-      caPem: clusterCaOf(ctx)?.pem,
+      trust,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
       signal: ctx.signal,
     }
     for (const apiVersion of REVIEW_VERSIONS) {
       const answer = await postKube(ctx.env, call, `/apis/${apiVersion}/selfsubjectreviews`, { apiVersion, kind: 'SelfSubjectReview' })
+      if (!answer.ok && UNVERIFIED_CODES.has(answer.code ?? '')) {
+        return {
+          status: 'fail',
+          code: answer.code,
+          category: 'tls',
+          confirmed: false,
+          detail: `the token was not sent: the API server's certificate does not verify against ${describeKubeTrust(trust)} (${answer.message})`,
+          evidence: { trust: trust.kind },
+        }
+      }
       if (!answer.ok) return { status: 'fail', code: answer.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectReview got no answer: ${answer.message}` }
       if (answer.status === 404) continue
       if (answer.status === 401) {

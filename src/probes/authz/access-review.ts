@@ -8,7 +8,7 @@
 import { parsePrincipal } from '../../aws/arn.js'
 import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildAssociatePolicyFix, buildGroupBindingFix } from '../../fixes/access.js'
-import { postKube } from '../../kube/api-client.js'
+import { chooseKubeTrust, postKube } from '../../kube/api-client.js'
 import { clusterCaOf, endpointOf } from '../shared.js'
 
 /** One question for the authorizer. */
@@ -55,13 +55,15 @@ export const accessReviewProbe = defineProbe({
     const whoami = ctx.result('authn.whoami')
     if (whoami?.status === 'fail') return { status: 'skip', detail: 'not run: authn.whoami failed' }
     const { token } = ctx.need('authn.token')
+    const trust = chooseKubeTrust({ caPem: clusterCaOf(ctx)?.pem, bareEndpoint: ctx.target.sources.endpoint === '--endpoint' })
+    if (trust.kind === 'none') return { status: 'skip', detail: trust.reason }
     const asked = ctx.target.canI.map((text) => ({ text, parsed: parseCanI(text) }))
     const unreadable = asked.filter((a) => !a.parsed).map((a) => a.text)
     const questions = [...DEFAULT_QUESTIONS, ...asked.flatMap((a) => (a.parsed ? [a.parsed] : []))]
     const call = {
       endpoint: endpointOf(ctx) as URL,
       ip: ctx.get('dns.system')?.ips[0],
-      caPem: clusterCaOf(ctx)?.pem,
+      trust,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),
       signal: ctx.signal,
@@ -74,9 +76,14 @@ export const accessReviewProbe = defineProbe({
           spec: { resourceAttributes: { verb: q.verb, resource: q.resource, group: q.group, ...(q.namespace ? { namespace: q.namespace } : {}) } },
         })
         const status = (answer.json as { status?: { allowed?: boolean; reason?: string; evaluationError?: string } })?.status
-        return { q, http: answer.status, allowed: answer.ok && answer.status !== undefined && answer.status < 300 && status?.allowed === true, reason: status?.reason ?? status?.evaluationError }
+        return { q, answered: answer.ok, code: answer.code, message: answer.message, http: answer.status, allowed: answer.ok && answer.status !== undefined && answer.status < 300 && status?.allowed === true, reason: status?.reason ?? status?.evaluationError }
       }),
     )
+    // No answer is no verdict on access: a denial is only what the authorizer says.
+    const unanswered = answers.find((a) => !a.answered)
+    if (unanswered) {
+      return { status: 'fail', code: unanswered.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectAccessReview got no answer: ${unanswered.message}` }
+    }
     if (answers.every((a) => a.http === 404)) return { status: 'skip', detail: 'the API server offers no SelfSubjectAccessReview' }
     const evidence = {
       reviews: answers.map((a) => ({ question: a.q.text, allowed: a.allowed, reason: a.reason ?? null, http: a.http ?? null })),

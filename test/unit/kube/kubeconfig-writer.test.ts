@@ -4,14 +4,15 @@
  * unifiedDiff is checked against the real `patch`, the way a user would apply a --dry-run.
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { parse, parseDocument } from 'yaml'
+import { parse, parseDocument, stringify } from 'yaml'
 import { CliError } from '../../../src/errors.js'
 import { unifiedDiff } from '../../../src/kube/diff.js'
-import { buildEntry, chooseKubeconfigFile, mergeEntry, updateKubeconfigFile, type EntryInput, type KubeconfigEntry } from '../../../src/kube/kubeconfig-writer.js'
+import { buildEntry, chooseKubeconfigFile, EKSDOCTOR_INSTALL_HINT, mergeEntry, updateKubeconfigFile, type EntryInput, type KubeconfigEntry, type WriterIo } from '../../../src/kube/kubeconfig-writer.js'
+import { kubeconfigPaths } from '../../../src/kube/kubeconfig.js'
 
 const ARN = 'arn:aws:eks:eu-west-1:111122223333:cluster/payments-prod'
 const ROLE = 'arn:aws:iam::111122223333:role/eks-admin'
@@ -175,17 +176,27 @@ describe('buildEntry', () => {
     expect(Object.keys(exec).sort()).toEqual(['apiVersion', 'args', 'command', 'env'])
   })
 
-  it('runs eksdoctor token for --token-command eksdoctor, with --profile and --role-arn as flags', () => {
+  it('runs eksdoctor token for --token-command eksdoctor, with --profile and --role-arn as flags, never interactive', () => {
     expect(buildEntry(input({ tokenCommand: 'eksdoctor' })).exec).toStrictEqual({
       apiVersion: V1BETA1,
       command: '/opt/eksdoctor/bin/run.js',
       args: ['token', '--cluster', 'payments-prod', '--region', 'eu-west-1'],
+      interactiveMode: 'Never',
+      installHint: EKSDOCTOR_INSTALL_HINT,
     })
-    expect(buildEntry(input({ tokenCommand: 'eksdoctor', eksdoctorCommand: 'eksdoctor', profile: 'platform', roleArn: ROLE })).exec).toStrictEqual({
+    expect(buildEntry(input({ tokenCommand: 'eksdoctor', eksdoctorCommand: '/usr/local/bin/eksdoctor', profile: 'platform', roleArn: ROLE })).exec).toStrictEqual({
       apiVersion: V1BETA1,
-      command: 'eksdoctor',
+      command: '/usr/local/bin/eksdoctor',
       args: ['token', '--cluster', 'payments-prod', '--region', 'eu-west-1', '--profile', 'platform', '--role-arn', ROLE],
+      interactiveMode: 'Never',
+      installHint: EKSDOCTOR_INSTALL_HINT,
     })
+  })
+
+  it('gives kubectl a one-sentence install hint that names how to install eksdoctor', () => {
+    expect(EKSDOCTOR_INSTALL_HINT).toContain('npm install -g eksdoctor')
+    expect(EKSDOCTOR_INSTALL_HINT.split(/[.!?](\s|$)/).filter((part) => part?.trim()).length).toBe(1)
+    expect(EKSDOCTOR_INSTALL_HINT).not.toContain('\n')
   })
 })
 
@@ -223,6 +234,27 @@ describe('chooseKubeconfigFile', () => {
   it('else takes ~/.kube/config', async () => {
     expect(await choose({})).toBe(join(home, '.kube', 'config'))
     expect(await choose({ KUBECONFIG: '' })).toBe(join(home, '.kube', 'config'))
+  })
+
+  it.each([': :', ':', ' ', `${delimiter}${delimiter}`, `  ${delimiter}\t`])('skips blank KUBECONFIG parts (%j) as kubectl does, and falls back to ~/.kube/config', async (value) => {
+    // Before: the part " " was resolved to a file named " " in the current directory.
+    expect(await choose({ KUBECONFIG: value })).toBe(join(home, '.kube', 'config'))
+  })
+
+  it('trims KUBECONFIG parts and drops the blank ones, leading or trailing', async () => {
+    expect(await choose({ KUBECONFIG: [' ', '/k/missing ', ' /k/b', ''].join(delimiter) })).toBe('/k/b')
+    expect(await choose({ KUBECONFIG: [' ', ' /k/missing', ''].join(delimiter) })).toBe('/k/missing')
+  })
+})
+
+describe('kubeconfigPaths', () => {
+  const home = '/home/u'
+  it.each([
+    [': :', ['/home/u/.kube/config']],
+    [':/k/a: ', ['/k/a']],
+    [' /k/a : /k/b :/k/a', ['/k/a', '/k/b']],
+  ])('reads KUBECONFIG=%j as %j', (value, paths) => {
+    expect(kubeconfigPaths({ vars: { KUBECONFIG: value.replaceAll(':', delimiter) }, homedir: home })).toEqual({ paths, explicit: false })
   })
 })
 
@@ -365,6 +397,10 @@ contexts: []
     ['clusters as a map', 'apiVersion: v1\nkind: Config\nclusters: {}\n'],
     ['users as a string', 'apiVersion: v1\nkind: Config\nusers: nobody\n'],
     ['contexts as a map', 'apiVersion: v1\nkind: Config\ncontexts:\n  a: b\n'],
+    ['clusters whose entries are strings', 'apiVersion: v1\nkind: Config\nclusters: [a, b]\n'],
+    ['users whose entry is a list', 'apiVersion: v1\nkind: Config\nusers:\n- [a, b]\n'],
+    ['contexts with one string among mappings', 'apiVersion: v1\nkind: Config\ncontexts:\n- name: a\n  context: {cluster: a, user: a}\n- b\n'],
+    ['a cluster entry that is a number', 'apiVersion: v1\nkind: Config\nclusters:\n- 42\n'],
   ])('refuses %s with KUBECONFIG_INVALID, exit 2, naming the file', async (_name, text) => {
     const error = await invalidError(text, '/home/u/.kube/odd-config')
     expect(error.code).toBe('KUBECONFIG_INVALID')
@@ -391,12 +427,14 @@ describe('updateKubeconfigFile', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('writes mode 0600 over a 0644 file and keeps the old bytes in a 0600 .eksdoctor.bak', async () => {
+  it.each([0o644, 0o640, 0o600])('keeps the mode of an existing file (%o), as kubectl and the aws CLI do, and the old bytes in a 0600 .eksdoctor.bak', async (fileMode) => {
     writeFileSync(path, EXISTING)
-    chmodSync(path, 0o644)
+    chmodSync(path, fileMode)
     const result = await updateKubeconfigFile(path, merge(entry))
     expect(result).toMatchObject({ path, before: EXISTING, changed: true, backup: `${path}.eksdoctor.bak` })
-    expect(mode(path)).toBe(0o600)
+    expect(result.note).toBeUndefined()
+    // Before: every file came out 0600, whatever mode its owner had given it.
+    expect(mode(path)).toBe(fileMode)
     expect(readFileSync(path, 'utf8')).toBe(result.after)
     expect(names(parsed(result.after).clusters)).toEqual(['lab', 'kind-kind', ARN])
     expect(readFileSync(`${path}.eksdoctor.bak`, 'utf8')).toBe(EXISTING)
@@ -498,8 +536,9 @@ describe('updateKubeconfigFile', () => {
     expect(existsSync(`${path}.lock`)).toBe(false)
   }, 15_000)
 
-  it('loses no entry when 8 writers run at once', async () => {
+  it('loses no entry when 8 writers run at once, and keeps the file mode', async () => {
     writeFileSync(path, EXISTING)
+    chmodSync(path, 0o640)
     const clusters = Array.from({ length: 8 }, (_, i) => `team-${i}`)
     const results = await Promise.all(clusters.map((name) => updateKubeconfigFile(path, merge(entryFor(name)))))
     expect(results.every((r) => r.changed)).toBe(true)
@@ -511,7 +550,7 @@ describe('updateKubeconfigFile', () => {
     expect(names(after.users).sort()).toEqual(['kind-kind', 'lab-admin', ...arns].sort())
     expect(names(after.contexts).sort()).toEqual(['kind-kind', 'lab', ...arns].sort())
     expect(after['current-context']).toBe('lab')
-    expect(mode(path)).toBe(0o600)
+    expect(mode(path)).toBe(0o640)
     expect(listing()).toEqual(['config', 'config.eksdoctor.bak'])
   })
 
@@ -525,6 +564,103 @@ describe('updateKubeconfigFile', () => {
     const after = parsed(readFileSync(path, 'utf8'))
     for (const name of clusters) expect(names(after.clusters)).toContain(`arn:aws:eks:eu-west-1:111122223333:cluster/${name}`)
     expect(listing()).toEqual(['config', 'config.eksdoctor.bak'])
+  })
+
+  it('creates the target of a dangling symlink and keeps the link', async () => {
+    // A dotfiles manager links ~/.kube/config before the file it points at exists.
+    const target = join(dir, 'dotfiles', 'kubeconfig')
+    mkdirSync(join(dir, 'dotfiles'))
+    symlinkSync(target, path)
+    const result = await updateKubeconfigFile(path, merge(entry))
+    expect(result).toMatchObject({ path: target, before: undefined, changed: true })
+    // Before: the link was replaced by a regular file and the target never written.
+    expect(lstatSync(path).isSymbolicLink()).toBe(true)
+    expect(names(parsed(readFileSync(target, 'utf8')).clusters)).toEqual([ARN])
+    expect(mode(target)).toBe(0o600)
+    expect(listing()).toEqual(['config', 'dotfiles'])
+  })
+
+  it('follows a relative dangling symlink from the directory of the link', async () => {
+    symlinkSync('real-config', path)
+    await updateKubeconfigFile(path, merge(entry))
+    expect(lstatSync(path).isSymbolicLink()).toBe(true)
+    expect(names(parsed(readFileSync(join(dir, 'real-config'), 'utf8')).clusters)).toEqual([ARN])
+  })
+
+  it('writes in place when rename cannot replace the file (EBUSY: a bind-mounted file), leaving no temp file', async () => {
+    writeFileSync(path, EXISTING)
+    chmodSync(path, 0o644)
+    const inode = statSync(path).ino
+    const renames: string[] = []
+    // What rename(2) does onto a file bind-mounted into a container (`-v ~/.kube/config:...`).
+    const io: WriterIo = {
+      async rename(_from, to) {
+        renames.push(to)
+        throw Object.assign(new Error(`EBUSY: resource busy or locked, rename -> '${to}'`), { code: 'EBUSY', errno: -16, syscall: 'rename' })
+      },
+    }
+    const result = await updateKubeconfigFile(path, merge(entry), io)
+    // Before: the EBUSY came out raw (exit 1) and the backup stayed behind.
+    expect(renames).toEqual([path])
+    expect(result).toMatchObject({ changed: true, backup: `${path}.eksdoctor.bak` })
+    expect(result.note).toMatch(/^written in place: rename cannot replace it \(EBUSY/)
+    expect(readFileSync(path, 'utf8')).toBe(result.after)
+    expect(statSync(path).ino).toBe(inode)
+    expect(mode(path)).toBe(0o644)
+    expect(listing()).toEqual(['config', 'config.eksdoctor.bak'])
+  })
+
+  it('writes in place over a longer file without leaving its old tail', async () => {
+    const long = `${EXISTING}${'# padding\n'.repeat(400)}`
+    writeFileSync(path, long)
+    const busy: WriterIo = { rename: async () => Promise.reject(Object.assign(new Error('EBUSY'), { code: 'EBUSY' })) }
+    const result = await updateKubeconfigFile(path, (before) => mergeEntry(before?.replace(/(# padding\n)+$/, ''), path, entry, { setCurrent: false }), busy)
+    expect(readFileSync(path, 'utf8')).toBe(result.after)
+    expect(parseDocument(readFileSync(path, 'utf8')).errors).toEqual([])
+  })
+
+  it('keeps the hard links of a linked file: written in place, same inode', async () => {
+    writeFileSync(path, EXISTING)
+    chmodSync(path, 0o640)
+    const other = join(dir, 'config-link')
+    linkSync(path, other)
+    const result = await updateKubeconfigFile(path, merge(entry))
+    // Before: rename put a new inode at `config`; `config-link` kept the old content, nlink fell to 1.
+    expect(result.note).toBe('written in place to keep its 2 hard links')
+    expect(statSync(path).nlink).toBe(2)
+    expect(statSync(path).ino).toBe(statSync(other).ino)
+    expect(readFileSync(other, 'utf8')).toBe(result.after)
+    expect(mode(path)).toBe(0o640)
+  })
+
+  it.each([0o444, 0o400, 0o440])('refuses a read-only (%o) file with one line, leaving it, its mode and the directory as they were', async (fileMode) => {
+    writeFileSync(path, EXISTING)
+    chmodSync(path, fileMode)
+    const error = await updateKubeconfigFile(path, merge(entry)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    // Before: renamed over (the directory was writable) and chmod-ed to 0600.
+    expect(error).toBeInstanceOf(CliError)
+    expect(error).toMatchObject({ code: 'KUBECONFIG_READ_ONLY', exitCode: 2 })
+    expect((error as CliError).message).toBe(`${path} is read-only (mode 0${fileMode.toString(8)}); it was left untouched (chmod u+w ${path} to let eksdoctor update it)`)
+    expect(readFileSync(path, 'utf8')).toBe(EXISTING)
+    expect(mode(path)).toBe(fileMode)
+    expect(listing()).toEqual(['config'])
+  })
+
+  it('refuses a path that is a directory with one line naming it, exit 2', async () => {
+    mkdirSync(path)
+    const error = await updateKubeconfigFile(path, merge(entry)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    // Before: a raw EISDIR, exit 1.
+    expect(error).toBeInstanceOf(CliError)
+    expect(error).toMatchObject({ code: 'KUBECONFIG_NOT_A_FILE', exitCode: 2 })
+    expect((error as CliError).message).toBe(`${path} is a directory, not a kubeconfig file; pass --kubeconfig with the path of a file`)
+    expect(listing()).toEqual(['config'])
+    expect(readdirSync(path)).toEqual([])
   })
 
   it('writes through a symlinked kubeconfig and keeps the link, as kubectl and the aws CLI do', async () => {
@@ -594,6 +730,59 @@ describe('unifiedDiff', () => {
     const diff = unifiedDiff('', after, '/dev/null', 'config')
     expect(diff.startsWith('--- /dev/null\n+++ config\n@@ -0,0 +1,5 @@\n')).toBe(true)
     expect(applyPatch('', diff)).toBe(after)
+  })
+
+  /** What the system `diff -u` prints for the same two texts, without its two header lines (names, times). */
+  function systemDiffBody(before: string, after: string): string {
+    writeFileSync(join(dir, 'before'), before)
+    writeFileSync(join(dir, 'after'), after)
+    let out = ''
+    try {
+      execFileSync('diff', ['-u', join(dir, 'before'), join(dir, 'after')], { timeout: 10_000, encoding: 'utf8' })
+    } catch (error) {
+      // diff exits 1 when the files differ: its output is the point.
+      out = String((error as { stdout?: string }).stdout ?? '')
+    }
+    return out.split('\n').slice(2).join('\n')
+  }
+
+  it('prints for an 80-entry kubeconfig with one entry changed what diff -u prints: one short hunk', async () => {
+    // 80 clusters as the aws CLI writes them with --profile and --role-arn: over 2,000 lines.
+    const over = { profile: 'platform', roleArn: ROLE }
+    const entries = Array.from({ length: 80 }, (_, i) => entryFor(`team-${String(i).padStart(2, '0')}`, over))
+    const before = stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: entries.map((e) => ({ cluster: { 'certificate-authority-data': e.caData, server: e.server }, name: e.clusterName })),
+        contexts: entries.map((e) => ({ context: { cluster: e.clusterName, user: e.userName }, name: e.contextName })),
+        'current-context': entries[0]!.contextName,
+        preferences: {},
+        users: entries.map((e) => ({ name: e.userName, user: { exec: e.exec } })),
+      },
+      { indentSeq: false, lineWidth: 0 },
+    )
+    expect(before.split('\n').length).toBeGreaterThan(2000)
+    const after = await mergeEntry(before, '/k/config', entryFor('team-41', { ...over, endpoint: 'https://moved.example.eks.amazonaws.com' }), { setCurrent: false })
+    const diff = unifiedDiff(before, after, '/k/config', '/k/config')
+    const [from, to, ...body] = diff.split('\n')
+    expect([from, to]).toEqual(['--- /k/config', '+++ /k/config'])
+    expect(body.join('\n')).toBe(systemDiffBody(before, after))
+    // Before: a hand-written LCS printed thousands of lines for this change.
+    expect(diff.split('\n').length).toBeLessThan(20)
+    expect(applyPatch(before, diff)).toBe(after)
+  })
+
+  it('matches diff -u for changes far apart, a one-line file and a missing final newline', () => {
+    const cases: [string, string][] = [
+      [lines(60), lines(60).replace('line 2\n', 'line two\n').replace('line 30\nline 31\n', '').replace('line 58\n', 'line 58\nline 58b\n')],
+      ['only\n', 'changed\n'],
+      ['a\nb\nc', 'a\nb\nc\n'],
+    ]
+    for (const [before, after] of cases) {
+      const body = unifiedDiff(before, after, 'x', 'x').split('\n').slice(2).join('\n')
+      expect(body).toBe(systemDiffBody(before, after))
+    }
   })
 
   it('gives the real kubeconfig merges that patch applies', async () => {
