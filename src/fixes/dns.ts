@@ -6,6 +6,7 @@
 import type { Fix } from '../engine/types.js'
 import { cidrBase } from '../platform/cidr.js'
 import type { Platform } from '../platform/env.js'
+import type { TailscaleSplitDnsRoute } from '../platform/parsers/tailscale-dns.js'
 
 /** What a DNS fix is built from; every field is what the run found, or absent. */
 export interface DnsFacts {
@@ -136,4 +137,56 @@ function flushCacheCommand(platform: Platform): string {
   if (platform === 'darwin') return 'sudo dscacheutil -flushcache; sudo killall -HUP mDNSResponder'
   if (platform === 'win32') return 'Clear-DnsClientCache'
   return 'sudo resolvectl flush-caches   # systemd-resolved'
+}
+
+/** Tailscale's DNS is off on this node while the tailnet has a split DNS route for the name. */
+export function buildAcceptDnsFix(platform: Platform, route: TailscaleSplitDnsRoute): Fix {
+  return {
+    category: 'dns',
+    title: 'Accept the DNS settings of your tailnet',
+    why: `The tailnet sends ${route.domain} to ${route.resolvers.join(', ')}, but this node runs with --accept-dns=false, so the name goes to the local resolver instead.`,
+    commands: [`${platform === 'win32' ? '' : 'sudo '}tailscale set --accept-dns=true`],
+  }
+}
+
+/** The resolver the workstation uses for the name does not answer. */
+export function buildResolverUnreachableFix(o: { resolver: string; domain?: string; tailscale: boolean; vpcResolverOf?: string; platform: Platform }): Fix {
+  const magic = o.resolver === '100.100.100.100'
+  return {
+    category: 'dns',
+    title: `Make the resolver ${o.resolver} answer, or stop sending ${o.domain ?? 'the name'} to it`,
+    why: magic
+      ? 'Tailscale\'s resolver 100.100.100.100 does not answer: tailscaled is not running or is stuck, or the tailnet\'s nameserver it forwards to is unreachable.'
+      : o.vpcResolverOf
+        ? `${o.resolver} is the VPC resolver of ${o.vpcResolverOf}, which answers only queries from inside that VPC: from this workstation it never will.`
+        : `${o.resolver} gets the query${o.domain ? ` for ${o.domain}` : ''} and gives no answer: it is not reachable over the VPN, or it is down.`,
+    commands: magic
+      ? [o.platform === 'win32' ? 'tailscale status' : 'tailscale status && tailscale dns status', ...(o.platform === 'linux' ? ['sudo systemctl restart tailscaled'] : [])]
+      : o.platform === 'darwin'
+        ? ['scutil --dns', ...(o.domain ? [`ls /etc/resolver/ && cat /etc/resolver/${o.domain}`] : [])]
+        : o.platform === 'win32'
+          ? ['Get-DnsClientNrptPolicy -Effective']
+          : ['resolvectl status'],
+  }
+}
+
+/** Send the region's endpoint domain to a resolver that answers it, the way this workstation takes it. */
+export function buildRouteDomainFix(o: { domain: string; resolver: string; platform: Platform; tailscale?: { acceptDns?: boolean; route?: TailscaleSplitDnsRoute } }): Fix {
+  const viaTailnet = o.tailscale?.route?.resolvers.includes(o.resolver)
+  const commands: string[] = []
+  if (viaTailnet) commands.push(`${o.platform === 'win32' ? '' : 'sudo '}tailscale set --accept-dns=true`)
+  else if (o.platform === 'darwin') commands.push(`sudo mkdir -p /etc/resolver && echo 'nameserver ${o.resolver}' | sudo tee /etc/resolver/${o.domain}`)
+  else if (o.platform === 'win32') commands.push(`Add-DnsClientNrptRule -Namespace '.${o.domain}' -NameServers '${o.resolver}'`)
+  else {
+    const link = `"$(ip -o route get ${o.resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+    commands.push(`sudo resolvectl dns ${link} ${o.resolver} && sudo resolvectl domain ${link} '~${o.domain}'   # systemd-resolved`)
+  }
+  return {
+    category: 'dns',
+    title: `Send ${o.domain} to ${o.resolver}`,
+    why: viaTailnet
+      ? `The tailnet already sends ${o.domain} to ${o.resolver}, which answers; this node does not accept Tailscale DNS, so its own resolver gets the name and gives no usable answer.`
+      : `${o.resolver} answers the endpoint's name with its private IPs, and the resolver in use does not (a filter drops private answers, or it has no route to the answer).`,
+    commands,
+  }
 }

@@ -13,6 +13,7 @@ import { endpointAccessProbe } from './cluster/endpoint-access.js'
 import { endpointEnisProbe } from './cluster/endpoint-enis.js'
 import { vpcProbe } from './cluster/vpc.js'
 import { identityProbe } from './credentials/identity.js'
+import { resolverConfigProbe } from './dns/resolver-config.js'
 import { resolversProbe } from './dns/resolvers.js'
 import { systemResolverProbe } from './dns/system.js'
 import { proxyProbe } from './env/proxy.js'
@@ -41,6 +42,7 @@ export const PROBES: readonly AnyProbe[] = [
   proxyProbe,
   // The VPN client first: what it does to DNS (Tailscale's accept-DNS, split DNS) shapes the DNS fixes.
   tailscaleProbe,
+  resolverConfigProbe,
   systemResolverProbe,
   resolversProbe,
   localRouteProbe,

@@ -137,7 +137,7 @@ for (const p of WORLDS) {
       expect(root(run)).toMatchObject({ category: 'routing', rootCause: 'network.peering', confirmed: true })
       expect(run.json.verdict.summary).toContain(`${world.peeringId} is deleted`)
       // Recreated the way it was: the world requests the peering from the EKS VPC.
-      expect(fixCommands(run)[0]).toBe(`aws ec2 create-vpc-peering-connection --vpc-id ${world.eksVpcId} --peer-vpc-id ${world.vpnVpcId} --region ${p.region}`)
+      expect(fixCommands(run)[0]).toBe(`aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id "$(aws ec2 create-vpc-peering-connection --vpc-id ${world.eksVpcId} --peer-vpc-id ${world.vpnVpcId} --region ${p.region} --query VpcPeeringConnection.VpcPeeringConnectionId --output text)" --region ${p.region}`)
     })
 
     it('a network ACL that denies 443: security-group at the NACL, with a rule number before the deny', async () => {

@@ -76,6 +76,8 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     platform,
     ...(o.tailscale ? { tailscale: { acceptDns: false } } : {}),
   })
+  const splitRoute = { domain: `${w.region}.eks.amazonaws.com`, resolvers: [w.routerIp] }
+  const vpcResolver = w.vpcCidr.replace(/\.0\.0\/16$/, '.0.2')
   return {
     buildAccessEntryFix: () => access.buildAccessEntryFix({ cluster: w.name, region: w.region, principalArn: w.role, partition: 'aws' }),
     buildAwsAuthFix: () => access.buildAwsAuthFix({ cluster: w.name, region: w.region, roleArnWithoutPath: w.role.replace(/role\/.*\//, 'role/'), username: 'operator:{{SessionName}}' }),
@@ -114,6 +116,18 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     buildNoAnswerFix: () => [dns.buildNoAnswerFix(dnsFacts('linux')), dns.buildNoAnswerFix(dnsFacts('darwin', { tailscale: true })), dns.buildNoAnswerFix(dnsFacts('win32', { eni: false }), { sinkhole: ['0.0.0.0'] })],
     buildPublicAnswerFix: () => [dns.buildPublicAnswerFix(dnsFacts('linux'), ['203.0.113.10'], { hostsFile: true }), dns.buildPublicAnswerFix(dnsFacts('darwin'), ['203.0.113.10'], { hostsFile: false })],
     buildStaleAnswerFix: () => [dns.buildStaleAnswerFix(dnsFacts('linux'), ['10.40.9.9']), dns.buildStaleAnswerFix(dnsFacts('win32'), ['10.40.9.9'])],
+    buildAcceptDnsFix: () => [dns.buildAcceptDnsFix('linux', splitRoute), dns.buildAcceptDnsFix('win32', splitRoute)],
+    buildResolverUnreachableFix: () => [
+      dns.buildResolverUnreachableFix({ resolver: '100.100.100.100', domain: splitRoute.domain, tailscale: true, platform: 'linux' }),
+      dns.buildResolverUnreachableFix({ resolver: vpcResolver, domain: splitRoute.domain, tailscale: false, vpcResolverOf: w.vpc, platform: 'darwin' }),
+      dns.buildResolverUnreachableFix({ resolver: w.routerIp, tailscale: false, platform: 'win32' }),
+    ],
+    buildRouteDomainFix: () => [
+      dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: splitRoute.resolvers[0]!, platform: 'linux', tailscale: { acceptDns: false, route: splitRoute } }),
+      dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'darwin' }),
+      dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'win32' }),
+      dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'linux' }),
+    ],
     buildRewriteEntryFix: () => [
       kubeconfig.buildRewriteEntryFix({ cluster: w.name, region: w.region, profile: w.profile, context: 'prod', why: 'its server is stale.' }),
       kubeconfig.buildRewriteEntryFix({ region: w.region, context: 'prod', why: 'its server is stale.' }),
