@@ -35,7 +35,12 @@ const RULES: { pattern: RegExp; meaning: ErrorMeaning }[] = [
     meaning: { id: 'x509', categories: ['tls', 'kubeconfig'], layers: ['network', 'tls', 'cluster'], meaning: 'the certificate does not verify: a stale CA in the kubeconfig, or something intercepts TLS' },
   },
   {
-    pattern: /i\/o timeout|TLS handshake timeout|context deadline exceeded|connect: operation timed out|connection timed out|Client\.Timeout exceeded/i,
+    // Before the generic timeout: TCP worked, so the packets that die are the large ones.
+    pattern: /TLS handshake timeout/i,
+    meaning: { id: 'tls-timeout', categories: ['routing'], layers: ['routing', 'network', 'tls'], meaning: 'TCP connects but the TLS handshake never finishes: large packets are dropped (a path MTU black hole on the VPN, or a middlebox that drops the large ClientHello Go 1.23+ clients send)' },
+  },
+  {
+    pattern: /i\/o timeout|context deadline exceeded|connect: operation timed out|connection timed out|Client\.Timeout exceeded/i,
     meaning: { id: 'timeout', categories: ['routing', 'security-group'], layers: ['dns', 'routing', 'network', 'tls', 'cluster'], meaning: 'packets to the endpoint get no answer: the route, the VPN, or a security group drops them' },
   },
   {

@@ -70,12 +70,22 @@ export interface HandshakeResult {
   ms: number
 }
 
+/** What came back for a ClientHello every current server refuses (TLS 1.0 only) with a 7-byte alert. */
+export interface SmallReply {
+  /** alert: the refusal arrived; handshake: the server even accepted it; reset/closed: the connection was cut; none: nothing within the bound; no-tcp: no connection. */
+  reply: 'alert' | 'handshake' | 'reset' | 'closed' | 'none' | 'no-tcp'
+  message?: string
+  ms: number
+}
+
 export interface TlsApi {
   handshake(
     ip: string,
     port: number,
-    o: { servername?: string; caPem?: string; timeoutMs: number; signal?: AbortSignal },
+    /** largeHello: a ClientHello padded to the size of one with a post-quantum key share (about 1.7 KB, two packets). */
+    o: { servername?: string; caPem?: string; timeoutMs: number; signal?: AbortSignal; largeHello?: boolean },
   ): Promise<HandshakeResult>
+  smallReply(ip: string, port: number, o: { servername?: string; timeoutMs: number; signal?: AbortSignal }): Promise<SmallReply>
   /** Offline: does `leafPem` chain to `caPem` (directly or through `intermediates`)? */
   issuedBy(leafPem: string, caPem: string, intermediates?: string[]): boolean
 }

@@ -34,6 +34,7 @@ import type {
   LookupResult,
   Platform,
   ProbeEnv,
+  SmallReply,
 } from '../../src/platform/env.js'
 import type { TailscalePeer } from '../../src/platform/parsers/tailscale-status.js'
 import type { TailscaleState } from '../../src/probes/routing/tailscale.js'
@@ -151,8 +152,13 @@ export interface FakeEnvOptions {
   /** `ip:port` → answer. */
   net?: Record<string, NetAnswer>
   tls?: {
-    /** `ip:port` → handshake result. */
+    /**
+     * `ip:port` → handshake result; `ip:port large` → the answer to the padded ClientHello, which
+     * without its own row is the plain one's (a path that carries large hellos as well).
+     */
     handshakes?: Record<string, TlsAnswer>
+    /** `ip:port` → what a TLS 1.0-only hello gets back; asked only after a handshake timed out. */
+    smallReplies?: Record<string, Omit<SmallReply, 'ms'>>
     /** Which leaf chains to which CA; any pair not listed fails loudly. */
     issuedBy?: { leaf: string; ca: string; issued: boolean }[]
   }
@@ -181,7 +187,8 @@ export interface FakeRecord {
   lookups: { host: string; timeoutMs: number }[]
   resolves: { host: string; server: string; timeoutMs: number }[]
   connects: { ip: string; port: number; timeoutMs: number }[]
-  handshakes: { ip: string; port: number; servername?: string; caPem?: string; timeoutMs: number }[]
+  handshakes: { ip: string; port: number; servername?: string; caPem?: string; timeoutMs: number; largeHello?: boolean }[]
+  smallReplies: { ip: string; port: number; timeoutMs: number }[]
   requests: HttpRequest[]
   describeCluster: { name: string; options: AwsCallOptions }[]
   listClusters: AwsCallOptions[]
@@ -260,6 +267,7 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
     resolves: [],
     connects: [],
     handshakes: [],
+    smallReplies: [],
     requests: [],
     describeCluster: [],
     listClusters: [],
@@ -303,10 +311,16 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
     },
     tls: {
       async handshake(ip, port, opts) {
-        record.handshakes.push({ ip, port, servername: opts.servername, caPem: opts.caPem, timeoutMs: opts.timeoutMs })
-        const answer = o.tls?.handshakes?.[`${ip}:${port}`]
+        record.handshakes.push({ ip, port, servername: opts.servername, caPem: opts.caPem, timeoutMs: opts.timeoutMs, ...(opts.largeHello ? { largeHello: true } : {}) })
+        const answer = (opts.largeHello ? o.tls?.handshakes?.[`${ip}:${port} large`] : undefined) ?? o.tls?.handshakes?.[`${ip}:${port}`]
         if (answer === undefined) return loud(`unexpected tls.handshake(${ip}:${port}); the table has: ${keys(o.tls?.handshakes)}`)
         return { verified: false, chain: [], ms: 20, ...answer }
+      },
+      async smallReply(ip, port, opts) {
+        record.smallReplies.push({ ip, port, timeoutMs: opts.timeoutMs })
+        const answer = o.tls?.smallReplies?.[`${ip}:${port}`]
+        if (answer === undefined) return loud(`unexpected tls.smallReply(${ip}:${port}); the table has: ${keys(o.tls?.smallReplies)}`)
+        return { ms: 15, ...answer }
       },
       issuedBy(leaf, ca) {
         const row = o.tls?.issuedBy?.find((r) => r.leaf === leaf && r.ca === ca)

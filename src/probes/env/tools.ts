@@ -5,7 +5,13 @@
  */
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
 
-const TOOLS: { name: string; args: string[]; pick: (out: string) => string | undefined; noKubeconfig?: boolean }[] = [
+/** A tool's version, and for Go tools the Go release it was built with (its TLS defaults follow it). */
+interface Picked {
+  version?: string
+  goVersion?: string
+}
+
+const TOOLS: { name: string; args: string[]; pick: (out: string) => Picked; noKubeconfig?: boolean }[] = [
   {
     name: 'kubectl',
     args: ['version', '--client', '-o', 'json'],
@@ -14,15 +20,16 @@ const TOOLS: { name: string; args: string[]; pick: (out: string) => string | und
     noKubeconfig: true,
     pick: (out) => {
       try {
-        return (JSON.parse(out) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion
+        const client = (JSON.parse(out) as { clientVersion?: { gitVersion?: string; goVersion?: string } }).clientVersion
+        return { version: client?.gitVersion, goVersion: client?.goVersion }
       } catch {
-        return undefined
+        return {}
       }
     },
   },
-  { name: 'aws', args: ['--version'], pick: (out) => /aws-cli\/(\S+)/.exec(out)?.[1] },
-  { name: 'tailscale', args: ['version'], pick: (out) => out.split('\n')[0]?.trim() || undefined },
-  { name: 'dig', args: ['-v'], pick: (out) => /DiG (\S+)/.exec(out)?.[1] },
+  { name: 'aws', args: ['--version'], pick: (out) => ({ version: /aws-cli\/(\S+)/.exec(out)?.[1] }) },
+  { name: 'tailscale', args: ['version'], pick: (out) => ({ version: out.split('\n')[0]?.trim() || undefined, goVersion: /go version: (go\S+)/.exec(out)?.[1] }) },
+  { name: 'dig', args: ['-v'], pick: (out) => ({ version: /DiG (\S+)/.exec(out)?.[1] }) },
 ]
 
 declare module '../../engine/types.js' {
@@ -34,11 +41,13 @@ declare module '../../engine/types.js' {
 export interface ToolInfo {
   path: string | null
   version: string | null
+  /** The Go release a Go tool was built with (kubectl, tailscale), when it says. */
+  goVersion?: string | null
 }
 
 /** A version is remembered per binary (path, size, mtime) for a day: `aws --version` alone costs ~0.5 s. */
 const VERSION_TTL_MS = 24 * 3600 * 1000
-type VersionCache = Record<string, { key: string; version: string; at: number }>
+type VersionCache = Record<string, { key: string; version: string; goVersion?: string; at: number }>
 
 async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number], cache: VersionCache): Promise<ToolInfo> {
   const path = await ctx.env.which(tool.name)
@@ -46,12 +55,14 @@ async function probeTool(ctx: ProbeContext, tool: (typeof TOOLS)[number], cache:
   const info = await ctx.env.fs.stat(path)
   const key = info ? `${path}|${info.size}|${info.mtimeMs}` : undefined
   const hit = cache[tool.name]
-  if (key && hit && hit.key === key && ctx.env.clock.now() - hit.at < VERSION_TTL_MS) return { path, version: hit.version }
+  const withGo = (info: ToolInfo, goVersion: string | undefined): ToolInfo => (goVersion ? { ...info, goVersion } : info)
+  if (key && hit && hit.key === key && ctx.env.clock.now() - hit.at < VERSION_TTL_MS) return withGo({ path, version: hit.version }, hit.goVersion)
   const env = tool.noKubeconfig ? { ...ctx.env.vars, KUBECONFIG: ctx.env.platform === 'win32' ? 'NUL' : '/dev/null' } : undefined
   const result = await ctx.env.exec(path, tool.args, { timeoutMs: 4000, signal: ctx.signal, ...(env ? { env } : {}) })
-  const version = tool.pick(`${result.stdout}\n${result.stderr}`) ?? null
-  if (key && version) cache[tool.name] = { key, version, at: ctx.env.clock.now() }
-  return { path, version }
+  const picked = tool.pick(`${result.stdout}\n${result.stderr}`)
+  const version = picked.version ?? null
+  if (key && version) cache[tool.name] = { key, version, ...(picked.goVersion ? { goVersion: picked.goVersion } : {}), at: ctx.env.clock.now() }
+  return withGo({ path, version }, picked.goVersion)
 }
 
 export const toolsProbe = defineProbe({
@@ -72,7 +83,7 @@ export const toolsProbe = defineProbe({
       status: tools.kubectl?.path ? 'pass' : 'warn',
       detail: tools.kubectl?.path ? summary : `kubectl is not on PATH; ${summary}`,
       code: tools.kubectl?.path ? undefined : 'TOOL_MISSING',
-      evidence: { tools: Object.fromEntries(found.map(([name, info]) => [name, { path: info.path, version: info.version }])) },
+      evidence: { tools: Object.fromEntries(found.map(([name, info]) => [name, { path: info.path, version: info.version, ...(info.goVersion ? { goVersion: info.goVersion } : {}) }])) },
       data: tools,
     }
   },

@@ -6,15 +6,18 @@
  * interception (the certificate is not the cluster's at all).
  */
 import { defineProbe, type ProbeContext, type ProbeOutcome } from '../../engine/types.js'
-import { buildForeignCertificateFix, buildPathMtuFix, buildStaleCaFix } from '../../fixes/tls.js'
+import { buildForeignCertificateFix, buildStaleCaFix } from '../../fixes/tls.js'
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
 import { clusterCaOf } from '../shared.js'
+import { judgeHandshakeTimeout, judgeLargeHelloDropped } from './packet-size.js'
 
 /** One endpoint IP's handshake, and whether its certificate is one to go on with. */
 export interface IpHandshake extends HandshakeResult {
   ip: string
   /** The handshake completed and the chain verified, or there was no CA to verify it against. */
   accepted: boolean
+  /** How the same handshake with a ClientHello of kubectl's post-quantum size ended. */
+  largeHello: { ok: boolean; code?: string; ms: number }
 }
 
 declare module '../../engine/types.js' {
@@ -96,19 +99,18 @@ export const handshakeProbe = defineProbe({
   layer: 'tls',
   title: 'TLS handshake and certificate',
   needs: ['network.tcp-connect', 'dns.system'],
-  uses: ['cluster.describe'],
+  uses: ['cluster.describe', 'routing.local-route', 'routing.tailscale', 'network.source-cidr', 'env.tools'],
   async run(ctx) {
     const resolved = ctx.need('dns.system')
     const ca = clusterCaOf(ctx)
+    const servername = resolved.isIpLiteral ? undefined : resolved.host
     const results: IpHandshake[] = await Promise.all(
       resolved.ips.map(async (ip) => {
-        const handshake = await ctx.env.tls.handshake(ip, resolved.port, {
-          servername: resolved.host,
-          caPem: ca?.pem,
-          timeoutMs: ctx.options.connectTimeoutMs,
-          signal: ctx.signal,
-        })
-        return { ip, ...handshake, accepted: handshake.ok && (handshake.verified || !ca) }
+        const shake = (largeHello: boolean) =>
+          ctx.env.tls.handshake(ip, resolved.port, { servername: resolved.host, caPem: ca?.pem, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal, ...(largeHello ? { largeHello } : {}) })
+        // Side by side: kubectl's hello is the large one, and it costs nothing extra on a healthy path.
+        const [handshake, large] = await Promise.all([shake(false), shake(true)])
+        return { ip, ...handshake, accepted: handshake.ok && (handshake.verified || !ca), largeHello: { ok: large.ok, ...(large.code ? { code: large.code } : {}), ms: large.ms } }
       }),
     )
     const evidence = {
@@ -121,22 +123,14 @@ export const handshakeProbe = defineProbe({
         error: r.verifyError ?? r.message ?? null,
         protocol: r.protocol ?? null,
         certificate: describeLeaf(r.chain[0]),
+        largeHello: { ok: r.largeHello.ok, ms: r.largeHello.ms },
       })),
     }
     const broken = results.find((r) => !r.ok)
     if (broken) {
       if (broken.code === 'TLS_TIMEOUT') {
-        return {
-          status: 'fail',
-          code: 'TLS_TIMEOUT',
-          category: 'routing',
-          confirmed: false,
-          alternatives: [{ category: 'tls', summary: 'a middlebox accepts the connection and never completes TLS' }],
-          detail: `TCP to ${broken.ip} connects but the TLS handshake never completes: typical of a path MTU black hole on the VPN (large packets dropped), or a middlebox`,
-          evidence,
-          data: results,
-          fixes: [buildPathMtuFix(broken.ip)],
-        }
+        const judged = await judgeHandshakeTimeout(ctx, broken, resolved.port, servername)
+        return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
       }
       // The TCP check passed a moment ago; losing the connection now is still the network's doing.
       const atTcp = broken.code?.startsWith('TCP_') ?? false
@@ -149,6 +143,11 @@ export const handshakeProbe = defineProbe({
         evidence,
         data: results,
       }
+    }
+    const dropped = results.find((r) => r.largeHello.code === 'TLS_TIMEOUT')
+    if (dropped) {
+      const judged = await judgeLargeHelloDropped(ctx, dropped)
+      return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
     }
     if (!ca) {
       return {

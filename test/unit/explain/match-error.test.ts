@@ -5,7 +5,7 @@ import { matchKubectlError } from '../../../src/explain/match-error.js'
 const CASES: [string, string, string[]][] = [
   ['Unable to connect to the server: dial tcp: lookup ABC.gr7.eu-west-1.eks.amazonaws.com on 127.0.0.53:53: no such host', 'dns', ['dns']],
   ['Unable to connect to the server: dial tcp 10.0.1.23:443: i/o timeout', 'timeout', ['routing', 'security-group']],
-  ['Unable to connect to the server: net/http: TLS handshake timeout', 'timeout', ['routing', 'security-group']],
+  ['Unable to connect to the server: net/http: TLS handshake timeout', 'tls-timeout', ['routing']],
   ['Unable to connect to the server: x509: certificate signed by unknown authority', 'x509', ['tls', 'kubeconfig']],
   ['error: You must be logged in to the server (Unauthorized)', 'unauthorized', ['iam']],
   ['Error from server (Forbidden): pods is forbidden: User "arn:aws:sts::1:assumed-role/r/s" cannot list resource "pods" in API group "" in the namespace "default"', 'forbidden', ['rbac']],

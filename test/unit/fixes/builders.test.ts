@@ -144,7 +144,14 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     buildOverlapFix: () => [routing.buildOverlapFix(w.eniIps[0]!, 'en0', w.vpcCidr, 'utun7'), routing.buildOverlapFix(w.eniIps[0]!, 'en0', undefined, undefined)],
     buildStaleCaFix: () => [tls.buildStaleCaFix({ cluster: w.name, region: w.region, profile: w.profile, caSource: 'kubeconfig' }), tls.buildStaleCaFix({})],
     buildForeignCertificateFix: () => [tls.buildForeignCertificateFix(w.host, 'Corp TLS Inspection CA', 'http://proxy.corp:3128'), tls.buildForeignCertificateFix(w.host, 'Corp TLS Inspection CA', undefined)],
-    buildPathMtuFix: () => tls.buildPathMtuFix(w.eniIps[0]!),
+    buildVpnMtuFix: () => [
+      tls.buildVpnMtuFix({ iface: 'tailscale0', mtu: 1280, platform: 'linux' }),
+      tls.buildVpnMtuFix({ iface: 'utun7', mtu: 1500, platform: 'darwin' }),
+      tls.buildVpnMtuFix({ iface: 'wg0', platform: 'linux' }),
+      tls.buildVpnMtuFix({ iface: 'OpenVPN Data Channel Offload', mtu: 1400, platform: 'win32' }),
+    ],
+    buildMssClampFix: () => [tls.buildMssClampFix({ router: `${w.router} (${w.name}-router)` }), tls.buildMssClampFix({})],
+    buildSmallHelloFix: () => [tls.buildSmallHelloFix({ kubectl: 'v1.34.1', goVersion: 'go1.24.6' }), tls.buildSmallHelloFix({ kubectl: 'v1.32.4', goVersion: 'go1.23.8' }), tls.buildSmallHelloFix({})],
   }
 }
 

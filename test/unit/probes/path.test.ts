@@ -28,7 +28,7 @@ describe('tracePaths', () => {
         { ip: IPS[0]!, ok: true, ms: 3 },
         { ip: IPS[1]!, ok: false, code: 'TCP_TIMEOUT', ms: 2000 },
       ],
-      'tls.handshake': [{ ip: IPS[0]!, ok: true, verified: true, chain: [], ms: 5, accepted: true }],
+      'tls.handshake': [{ ip: IPS[0]!, ok: true, verified: true, chain: [], ms: 5, accepted: true, largeHello: { ok: true, ms: 6 } }],
       'apiserver.readyz': [{ ip: IPS[0]!, status: 200, ok: true }],
     })
     expect(rows.map((r) => r.ip)).toEqual(IPS)

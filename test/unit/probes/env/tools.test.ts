@@ -28,9 +28,10 @@ describe('env.tools', () => {
     expect(outcome.status).toBe('pass')
     expect(outcome.code).toBeUndefined()
     expect(outcome.evidence?.tools).toEqual({
-      kubectl: { path: '/usr/local/bin/kubectl', version: 'v1.31.2' },
+      // The Go release too: kubectl's TLS ClientHello follows it.
+      kubectl: { path: '/usr/local/bin/kubectl', version: 'v1.31.2', goVersion: 'go1.22.8' },
       aws: { path: '/usr/local/bin/aws', version: '2.17.20' },
-      tailscale: { path: '/usr/bin/tailscale', version: '1.76.1' },
+      tailscale: { path: '/usr/bin/tailscale', version: '1.76.1', goVersion: 'go1.23.1' },
       dig: { path: '/usr/bin/dig', version: '9.18.28-0ubuntu0.24.04.1-Ubuntu' },
     })
     expect(outcome.detail).toContain('kubectl v1.31.2')
@@ -103,7 +104,7 @@ describe('env.tools', () => {
       const env = fakeEnv({ which: { kubectl: KUBECTL }, stats: { [KUBECTL]: STAT }, exec: [runKubectl] })
       const outcome = await runProbe(toolsProbe, { env })
       expect(outcome.evidence?.tools).toMatchObject({ kubectl: { version: 'v1.32.1' } })
-      expect(env.record.cacheWrites).toEqual([{ name: 'tool-versions', value: { kubectl: { key: KEY, version: 'v1.32.1', at: FIXED_NOW } } }])
+      expect(env.record.cacheWrites).toEqual([{ name: 'tool-versions', value: { kubectl: { key: KEY, version: 'v1.32.1', goVersion: 'go1.22.8', at: FIXED_NOW } } }])
     })
 
     it('does not run an unchanged binary again within a day', async () => {
@@ -125,7 +126,7 @@ describe('env.tools', () => {
       const env = fakeEnv({ which: { kubectl: KUBECTL }, stats: { [KUBECTL]: STAT }, cache: { 'tool-versions': { kubectl: entry } }, exec: [runKubectl] })
       const outcome = await runProbe(toolsProbe, { env })
       expect(outcome.evidence?.tools).toMatchObject({ kubectl: { version: 'v1.32.1' } })
-      expect(env.record.cacheWrites.at(-1)?.value).toEqual({ kubectl: { key: KEY, version: 'v1.32.1', at: FIXED_NOW } })
+      expect(env.record.cacheWrites.at(-1)?.value).toEqual({ kubectl: { key: KEY, version: 'v1.32.1', goVersion: 'go1.22.8', at: FIXED_NOW } })
     })
   })
 })

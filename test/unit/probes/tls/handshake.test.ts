@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { resolve as resolvePath } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Target } from '../../../../src/engine/types.js'
-import type { CertificateInfo } from '../../../../src/platform/env.js'
+import type { ProbeData, Target } from '../../../../src/engine/types.js'
+import type { CertificateInfo, Platform, SmallReply } from '../../../../src/platform/env.js'
 import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
 import { handshakeProbe } from '../../../../src/probes/tls/handshake.js'
-import { clusterInfo, fakeEnv, runProbe, type FakeEnvOptions, type TlsAnswer } from '../../../helpers/fake-env.js'
+import { clusterInfo, fakeEnv, runProbe, tailscalePeer, tailscaleState, type FakeEnvOptions, type ScriptedCall, type TlsAnswer } from '../../../helpers/fake-env.js'
 
 const SEOUL_HOST = '0a1b2c3d4e5f60718293a4b5c6d7e8f9.gr7.ap-northeast-2.eks.amazonaws.com'
 const DUBLIN_HOST = 'f00dface0000111122223333abcdef01.yl4.eu-west-1.eks.amazonaws.com'
@@ -44,13 +46,24 @@ const resolved = (host: string, ips: string[]): ResolvedEndpoint => ({ host, por
 async function run(o: {
   host: string
   ips: string[]
+  /** `ip` → the plain handshake, `ip large` → the padded one (the plain one's answer when absent). */
   handshakes: Record<string, TlsAnswer>
+  smallReplies?: Record<string, Omit<SmallReply, 'ms'>>
   describeCa?: string
   target?: Partial<Target>
   issuedBy?: NonNullable<FakeEnvOptions['tls']>['issuedBy']
+  platform?: Platform
+  exec?: ScriptedCall[]
+  data?: Partial<ProbeData>
 }) {
   const env = fakeEnv({
-    tls: { handshakes: Object.fromEntries(Object.entries(o.handshakes).map(([ip, a]) => [`${ip}:443`, a])), issuedBy: o.issuedBy },
+    platform: o.platform,
+    exec: o.exec,
+    tls: {
+      handshakes: Object.fromEntries(Object.entries(o.handshakes).map(([key, a]) => [key.replace(/^(\S+)/, '$1:443'), a])),
+      smallReplies: o.smallReplies && Object.fromEntries(Object.entries(o.smallReplies).map(([ip, a]) => [`${ip}:443`, a])),
+      issuedBy: o.issuedBy,
+    },
   })
   const outcome = await runProbe(handshakeProbe, {
     env,
@@ -58,12 +71,15 @@ async function run(o: {
     data: {
       'dns.system': resolved(o.host, o.ips),
       ...(o.describeCa ? { 'cluster.describe': clusterInfo({ name: 'c', caData: b64(o.describeCa) }) } : {}),
+      ...o.data,
     },
   })
   return { outcome, env }
 }
 
 const verified = (host: string): TlsAnswer => ({ ok: true, verified: true, protocol: 'TLSv1.3', chain: [apiServerLeaf(host)] })
+const TIMED_OUT: TlsAnswer = { ok: false, code: 'TLS_TIMEOUT', message: 'TCP connected but no TLS handshake within 2000 ms' }
+const fixture = (path: string) => readFileSync(resolvePath(import.meta.dirname, '../../../fixtures', path), 'utf8')
 
 describe('tls.handshake', () => {
   it.each([
@@ -75,7 +91,9 @@ describe('tls.handshake', () => {
     expect(outcome.detail).toBe(`TLSv1.3 certificate for ${host} verified against DescribeCluster certificateAuthority, valid until 2027-11-01`)
     expect(outcome.evidence).toMatchObject({ servername: host, ca: 'DescribeCluster certificateAuthority' })
     // SNI is the endpoint host, the CA is DescribeCluster's, each handshake is bounded.
-    expect(env.record.handshakes).toEqual(ips.map((ip) => ({ ip, port: 443, servername: host, caPem: CLUSTER_CA, timeoutMs: 2000 })))
+    // Each IP gets kubectl's large hello beside the plain one.
+    expect(env.record.handshakes).toEqual(ips.flatMap((ip) => [false, true].map((large) => ({ ip, port: 443, servername: host, caPem: CLUSTER_CA, timeoutMs: 2000, ...(large ? { largeHello: true } : {}) }))))
+    expect(env.record.smallReplies).toEqual([])
   })
 
   it("passes when the kubeconfig CA is the cluster's too", async () => {
@@ -176,15 +194,86 @@ describe('tls.handshake', () => {
   it.each([
     { host: SEOUL_HOST, ips: ['10.0.10.239'], stuck: '10.0.10.239' },
     { host: DUBLIN_HOST, ips: ['172.20.4.4', '172.20.3.4'], stuck: '172.20.3.4' },
-  ])('fails TLS_TIMEOUT (routing, unconfirmed) when the handshake with $stuck never completes', async ({ host, ips, stuck }) => {
-    const handshakes = Object.fromEntries(
-      ips.map((ip) => [ip, ip === stuck ? { ok: false, code: 'TLS_TIMEOUT' as const, message: 'TCP connected but no TLS handshake within 2000 ms' } : verified(host)]),
-    )
-    const { outcome } = await run({ host, ips, describeCa: CLUSTER_CA, handshakes })
+  ])('fails TLS_TIMEOUT (routing, unconfirmed) when not even a small TLS answer comes back from $stuck', async ({ host, ips, stuck }) => {
+    const handshakes = Object.fromEntries(ips.map((ip) => [ip, ip === stuck ? TIMED_OUT : verified(host)]))
+    const { outcome, env } = await run({ host, ips, describeCa: CLUSTER_CA, handshakes, smallReplies: { [stuck]: { reply: 'none', message: 'nothing within 2000 ms' } } })
     expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_TIMEOUT', category: 'routing', confirmed: false })
     expect(outcome.alternatives?.length).toBeGreaterThan(0)
-    expect(outcome.detail).toContain(`TCP to ${stuck} connects but the TLS handshake never completes`)
-    expect(outcome.fixes?.[0]?.commands.every((c) => c.includes(stuck))).toBe(true)
+    expect(outcome.detail).toBe(
+      `TCP to ${stuck} connects but no TLS comes back, not even the 7-byte alert any TLS server sends a TLS 1.0 hello: not a packet-size problem; something on the path takes the connection without being the API server (a transparent proxy, a firewall), or the API server does not answer`,
+    )
+    expect(outcome.fixes ?? []).toEqual([])
+    expect(env.record.smallReplies).toEqual([{ ip: stuck, port: 443, timeoutMs: 2000 }])
+  })
+
+  it.each([
+    {
+      platform: 'linux' as const,
+      iface: 'tailscale0',
+      exec: { file: 'ip', args: ['-j', 'link', 'show', 'dev', 'tailscale0'], stdout: fixture('interface-mtu/linux-nixos-asahi-ip-j-addr-tailscale0.json') },
+      mtu: 1280,
+      set: 'sudo ip link set dev tailscale0 mtu 1200',
+    },
+    {
+      platform: 'darwin' as const,
+      iface: 'utun4',
+      exec: { file: 'ifconfig', args: ['utun4'], stdout: fixture('interface-mtu/darwin-15.3-teleport-ifconfig-v-utun4.txt') },
+      mtu: 1280,
+      set: 'sudo ifconfig utun4 mtu 1200',
+    },
+  ])('fails TLS_MTU_BLACKHOLE, confirmed, on $platform when a small TLS answer arrives and the certificate flight does not', async ({ platform, iface, exec, mtu, set }) => {
+    const ip = '10.0.10.239'
+    const peer = tailscalePeer({ hostName: 'vpn-router-seoul', tailscaleIPs: ['100.91.2.3'], primaryRoutes: ['10.0.0.0/16'] })
+    const { outcome } = await run({
+      host: SEOUL_HOST,
+      ips: [ip],
+      describeCa: CLUSTER_CA,
+      handshakes: { [ip]: TIMED_OUT },
+      smallReplies: { [ip]: { reply: 'alert', message: 'a TLS alert (protocol version)' } },
+      platform,
+      exec: [exec],
+      data: { 'routing.local-route': [{ ip, kind: 'vpn', lookup: { destination: ip, ok: true, interface: iface } }], 'routing.tailscale': tailscaleState({ peers: [peer] }) },
+    })
+    expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_MTU_BLACKHOLE', category: 'routing' })
+    expect(outcome.confirmed).not.toBe(false)
+    expect(outcome.detail).toBe(
+      `TCP to ${ip} connects and a small TLS answer comes back (a TLS alert (protocol version), 15 ms), but the certificate flight, in full-size packets, never arrives (the route leaves through ${iface}, MTU ${mtu}): packets over some size are dropped on the way back, with no ICMP "fragmentation needed" (a path MTU black hole); kubectl fails with "net/http: TLS handshake timeout"`,
+    )
+    expect(outcome.evidence).toMatchObject({ smallReply: { ip, reply: 'alert' }, interface: iface, mtu })
+    expect(outcome.fixes?.map((f) => f.commands[0])).toEqual([
+      set,
+      'sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu   # on vpn-router-seoul (the Tailscale subnet router for 10.0.0.0/16)',
+    ])
+  })
+
+  it.each([
+    { goVersion: 'go1.23.8', kubectl: 'v1.32.4', setting: 'GODEBUG=tlskyber=0' },
+    { goVersion: 'go1.24.6', kubectl: 'v1.34.1', setting: 'GODEBUG=tlsmlkem=0' },
+    { goVersion: undefined, kubectl: undefined, setting: 'GODEBUG=tlsmlkem=0,tlskyber=0' },
+  ])('fails TLS_LARGE_HELLO_DROPPED when the plain hello passes and one of kubectl\'s size gets nothing ($goVersion)', async ({ goVersion, kubectl, setting }) => {
+    const ip = '172.20.3.4'
+    const { outcome, env } = await run({
+      host: DUBLIN_HOST,
+      ips: [ip],
+      describeCa: CLUSTER_CA,
+      handshakes: { [ip]: verified(DUBLIN_HOST), [`${ip} large`]: TIMED_OUT },
+      exec: [{ file: 'ip', args: ['-j', 'link', 'show', 'dev', 'wg0'], stdout: '[{"ifindex":7,"ifname":"wg0","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"],"mtu":1420}]' }],
+      data: {
+        'routing.local-route': [{ ip, kind: 'vpn', lookup: { destination: ip, ok: true, interface: 'wg0' } }],
+        ...(kubectl ? { 'env.tools': { kubectl: { path: '/usr/local/bin/kubectl', version: kubectl, goVersion } } } : {}),
+      },
+    })
+    expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_LARGE_HELLO_DROPPED', category: 'routing' })
+    const who = kubectl ? `kubectl ${kubectl} (${goVersion})` : 'kubectl built with Go 1.23 or later'
+    expect(outcome.detail).toBe(
+      `a TLS handshake with ${ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within 2000 ms (the route leaves through wg0, MTU 1420): large packets toward the server are dropped, or a middlebox drops a hello that spans two packets; kubectl fails with "net/http: TLS handshake timeout"`,
+    )
+    expect(outcome.fixes?.map((f) => f.commands)).toEqual([
+      ['sudo ip link set dev wg0 mtu 1280', '# to keep it: MTU = 1280 under [Interface] in the WireGuard config of wg0'],
+      ['sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu   # on the VPN router'],
+      [`export ${setting}`],
+    ])
+    expect(env.record.smallReplies).toEqual([])
   })
 
   it('fails TLS_EXPIRED with the validity dates', async () => {

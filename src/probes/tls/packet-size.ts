@@ -1,0 +1,113 @@
+/**
+ * Handshakes that fail by size: the server's certificate flight that never arrives (a path MTU
+ * black hole on the way back), and a large ClientHello that never gets an answer (a path or a
+ * middlebox that drops it on the way there), told apart from a dead server by evidence.
+ */
+import type { Judgement, ProbeContext } from '../../engine/types.js'
+import { buildMssClampFix, buildSmallHelloFix, buildVpnMtuFix } from '../../fixes/tls.js'
+import { parseDarwinIfconfig, parseLinuxLinkJson, parseWindowsIpInterface } from '../../platform/parsers/interface-mtu.js'
+import { coveringPeer } from '../routing/peers.js'
+
+type SizeContext = ProbeContext<never, 'routing.local-route' | 'routing.tailscale' | 'network.source-cidr' | 'env.tools'>
+
+/** The MTU of one interface, as the OS reports it; undefined when it cannot be read. */
+export async function interfaceMtu(ctx: SizeContext, iface: string): Promise<number | undefined> {
+  const bound = { timeoutMs: 3000, signal: ctx.signal }
+  if (ctx.env.platform === 'darwin') {
+    const run = await ctx.env.exec('ifconfig', [iface], bound)
+    return parseDarwinIfconfig(run.stdout).find((i) => i.name === iface)?.mtu
+  }
+  if (ctx.env.platform === 'win32') {
+    const alias = iface.replace(/'/g, "''")
+    const script = `Get-NetIPInterface -InterfaceAlias '${alias}' -AddressFamily IPv4 | Select-Object InterfaceAlias,InterfaceIndex,AddressFamily,NlMtu,ConnectionState | ConvertTo-Json`
+    const run = await ctx.env.exec('powershell', ['-NoProfile', '-NonInteractive', '-Command', script], { ...bound, timeoutMs: 8000 })
+    return parseWindowsIpInterface(run.stdout).find((i) => i.name === iface)?.mtu
+  }
+  const run = await ctx.env.exec('ip', ['-j', 'link', 'show', 'dev', iface], bound)
+  return parseLinuxLinkJson(run.stdout).find((l) => l.name === iface)?.mtu
+}
+
+/** The interface the endpoint IP leaves through, when the route check found one. */
+function routeInterface(ctx: SizeContext, ip: string): string | undefined {
+  return ctx.get('routing.local-route')?.find((r) => r.ip === ip)?.lookup.interface ?? undefined
+}
+
+/** How to name the VPN router: the EC2 instance found, else the Tailscale peer that carries the IP. */
+function routerName(ctx: SizeContext, ip: string): string | undefined {
+  const router = ctx.get('network.source-cidr')?.router
+  if (router) return router.name ? `${router.id} (${router.name})` : router.id
+  const peers = ctx.get('routing.tailscale')?.status?.peers
+  const covering = peers ? coveringPeer(peers, ip) : undefined
+  return covering ? `${covering.peer.hostName} (the Tailscale subnet router for ${covering.cidr})` : undefined
+}
+
+async function pathFixes(ctx: SizeContext, ip: string): Promise<{ iface?: string; mtu?: number; fixes: Judgement['fixes'] }> {
+  const iface = routeInterface(ctx, ip)
+  const mtu = iface ? await interfaceMtu(ctx, iface) : undefined
+  const fixes = [...(iface ? [buildVpnMtuFix({ iface, mtu, platform: ctx.env.platform })] : []), buildMssClampFix({ router: routerName(ctx, ip) })]
+  return { iface, mtu, fixes }
+}
+
+function onInterface(iface: string | undefined, mtu: number | undefined): string {
+  if (!iface) return ''
+  return ` (the route leaves through ${iface}${mtu ? `, MTU ${mtu}` : ''})`
+}
+
+/**
+ * TCP connected, the handshake timed out. A TLS 1.0-only hello gets a 7-byte alert from any live
+ * server: when that comes back and the certificate flight does not, the path drops large packets
+ * toward the workstation; when nothing comes back, the server side does not speak TLS at all.
+ */
+export async function judgeHandshakeTimeout(ctx: SizeContext, broken: { ip: string }, port: number, servername: string | undefined): Promise<Judgement & { evidence: Record<string, unknown> }> {
+  const [small, path] = await Promise.all([
+    ctx.env.tls.smallReply(broken.ip, port, { servername, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal }),
+    pathFixes(ctx, broken.ip),
+  ])
+  const evidence = { smallReply: { ip: broken.ip, reply: small.reply, detail: small.message ?? null, ms: small.ms }, interface: path.iface ?? null, mtu: path.mtu ?? null }
+  if (small.reply === 'alert' || small.reply === 'handshake') {
+    return {
+      status: 'fail',
+      code: 'TLS_MTU_BLACKHOLE',
+      category: 'routing',
+      detail:
+        `TCP to ${broken.ip} connects and a small TLS answer comes back (${small.message ?? small.reply}, ${small.ms} ms), but the certificate flight, in full-size packets, never arrives${onInterface(path.iface, path.mtu)}: ` +
+        'packets over some size are dropped on the way back, with no ICMP "fragmentation needed" (a path MTU black hole); kubectl fails with "net/http: TLS handshake timeout"',
+      evidence,
+      fixes: path.fixes,
+    }
+  }
+  const cut = small.reply === 'reset' || small.reply === 'closed'
+  return {
+    status: 'fail',
+    code: 'TLS_TIMEOUT',
+    category: 'routing',
+    confirmed: false,
+    alternatives: [{ category: 'tls', summary: cut ? 'a firewall that inspects TLS cuts the connection' : 'a middlebox accepts the connection for the endpoint and never speaks TLS' }],
+    detail:
+      `TCP to ${broken.ip} connects but no TLS comes back${cut ? ': even a small hello gets the connection cut' : ', not even the 7-byte alert any TLS server sends a TLS 1.0 hello'}: ` +
+      'not a packet-size problem; something on the path takes the connection without being the API server (a transparent proxy, a firewall), or the API server does not answer',
+    evidence,
+  }
+}
+
+/**
+ * The normal handshake completed and the padded one (the size kubectl's post-quantum hello has)
+ * got no answer: packets that large do not reach the server, or a middlebox drops hellos split
+ * over two packets. Both are fixed on the path; GODEBUG keeps kubectl going meanwhile.
+ */
+export async function judgeLargeHelloDropped(ctx: SizeContext, dropped: { ip: string }): Promise<Judgement & { evidence: Record<string, unknown> }> {
+  const path = await pathFixes(ctx, dropped.ip)
+  const kubectl = ctx.get('env.tools')?.kubectl
+  const goVersion = kubectl?.goVersion ?? undefined
+  const who = kubectl?.version ? `kubectl ${kubectl.version}${goVersion ? ` (${goVersion})` : ''}` : 'kubectl built with Go 1.23 or later'
+  return {
+    status: 'fail',
+    code: 'TLS_LARGE_HELLO_DROPPED',
+    category: 'routing',
+    detail:
+      `a TLS handshake with ${dropped.ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within ${ctx.options.connectTimeoutMs} ms${onInterface(path.iface, path.mtu)}: ` +
+      'large packets toward the server are dropped, or a middlebox drops a hello that spans two packets; kubectl fails with "net/http: TLS handshake timeout"',
+    evidence: { largeHello: { ip: dropped.ip, answered: false }, interface: path.iface ?? null, mtu: path.mtu ?? null },
+    fixes: [...(path.fixes ?? []), buildSmallHelloFix({ kubectl: kubectl?.version ?? undefined, goVersion })],
+  }
+}
