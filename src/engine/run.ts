@@ -209,7 +209,9 @@ export async function runChain(probes: readonly AnyProbe[], input: RunInput): Pr
         total,
       )
       if (outcome.data !== undefined) data.set(probe.id, outcome.data)
-      const assuming = assumptionsOf(probe, results)
+      // A check that explains a failed link does not run on that link's assumption: it replaces it.
+      const replaced = outcome.refines ? results.get(outcome.refines)?.assumption : undefined
+      const assuming = assumptionsOf(probe, results).filter((a) => a !== replaced)
       const check = toCheck(probe, outcome, Math.round(performance.now() - started))
       return assuming.length ? { ...check, detail: `${check.detail} (${assuming.join('; ')})`, assuming } : check
     })

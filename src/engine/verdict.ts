@@ -124,7 +124,8 @@ export function collectFixes(checks: readonly CheckResult[], verdict: Verdict): 
   const fixes: Fix[] = []
   for (const check of ordered) {
     for (const fix of check.fixes ?? []) {
-      const key = `${fix.title}|${fix.commands.join('\n')}`
+      // The same commands under another title (a warning and the root cause both naming it) are one fix.
+      const key = fix.commands.length ? fix.commands.join('\n') : fix.title
       if (seen.has(key)) continue
       seen.add(key)
       fixes.push(fix)

@@ -171,22 +171,51 @@ export function buildResolverUnreachableFix(o: { resolver: string; domain?: stri
 }
 
 /** Send the region's endpoint domain to a resolver that answers it, the way this workstation takes it. */
-export function buildRouteDomainFix(o: { domain: string; resolver: string; platform: Platform; tailscale?: { acceptDns?: boolean; route?: TailscaleSplitDnsRoute } }): Fix {
+export function buildRouteDomainFix(o: {
+  domain: string
+  resolver: string
+  platform: Platform
+  tailscale?: { acceptDns?: boolean; route?: TailscaleSplitDnsRoute }
+  /** How the name reaches the resolver in use now (resolv.conf, a scoped resolver, a link's domain). */
+  inUseVia?: string
+}): Fix {
   const viaTailnet = o.tailscale?.route?.resolvers.includes(o.resolver)
-  const commands: string[] = []
-  if (viaTailnet) commands.push(`${o.platform === 'win32' ? '' : 'sudo '}tailscale set --accept-dns=true`)
-  else if (o.platform === 'darwin') commands.push(`sudo mkdir -p /etc/resolver && echo 'nameserver ${o.resolver}' | sudo tee /etc/resolver/${o.domain}`)
-  else if (o.platform === 'win32') commands.push(`Add-DnsClientNrptRule -Namespace '.${o.domain}' -NameServers '${o.resolver}'`)
-  else {
-    const link = `"$(ip -o route get ${o.resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
-    commands.push(`sudo resolvectl dns ${link} ${o.resolver} && sudo resolvectl domain ${link} '~${o.domain}'   # systemd-resolved`)
+  const sudo = o.platform === 'win32' ? '' : 'sudo '
+  const direct = directRouteCommand(o)
+  if (viaTailnet && o.tailscale?.acceptDns === false) {
+    return {
+      category: 'dns',
+      title: `Send ${o.domain} to ${o.resolver}`,
+      why: `The tailnet already sends ${o.domain} to ${o.resolver}, which answers; this node does not accept Tailscale DNS, so its own resolver gets the name and gives no usable answer.`,
+      commands: [`${sudo}tailscale set --accept-dns=true`],
+    }
+  }
+  if (viaTailnet) {
+    // Tailscale DNS is on, yet the system resolver does not go through it: another program owns the configuration.
+    const check =
+      o.platform === 'darwin'
+        ? 'scutil --dns   # another VPN or an /etc/resolver file takes the domain before Tailscale'
+        : o.platform === 'win32'
+          ? 'Get-DnsClientNrptPolicy -Effective   # Tailscale adds an NRPT rule for the domain; another VPN can shadow it'
+          : 'ls -l /etc/resolv.conf   # tailscaled writes it or hands it to systemd-resolved; NetworkManager or dhclient may have taken it back'
+    return {
+      category: 'dns',
+      title: `Make the system resolver follow Tailscale DNS for ${o.domain}`,
+      why: `The tailnet sends ${o.domain} to ${o.resolver}, which answers, and this node accepts Tailscale DNS, but the system resolver does not use it${o.inUseVia ? ` (${o.inUseVia})` : ''}.`,
+      commands: [check, ...(o.platform === 'linux' ? ['sudo systemctl restart tailscaled   # writes the DNS configuration again'] : []), direct],
+    }
   }
   return {
     category: 'dns',
     title: `Send ${o.domain} to ${o.resolver}`,
-    why: viaTailnet
-      ? `The tailnet already sends ${o.domain} to ${o.resolver}, which answers; this node does not accept Tailscale DNS, so its own resolver gets the name and gives no usable answer.`
-      : `${o.resolver} answers the endpoint's name with its private IPs, and the resolver in use does not (a filter drops private answers, or it has no route to the answer).`,
-    commands,
+    why: `${o.resolver} answers the endpoint's name with its private IPs, and the resolver in use does not (a filter drops private answers, or it has no route to the answer).`,
+    commands: [direct],
   }
+}
+
+function directRouteCommand(o: { domain: string; resolver: string; platform: Platform }): string {
+  if (o.platform === 'darwin') return `sudo mkdir -p /etc/resolver && echo 'nameserver ${o.resolver}' | sudo tee /etc/resolver/${o.domain}`
+  if (o.platform === 'win32') return `Add-DnsClientNrptRule -Namespace '.${o.domain}' -NameServers '${o.resolver}'`
+  const link = `"$(ip -o route get ${o.resolver} | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p')"`
+  return `sudo resolvectl dns ${link} ${o.resolver} && sudo resolvectl domain ${link} '~${o.domain}'   # systemd-resolved`
 }

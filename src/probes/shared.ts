@@ -33,3 +33,11 @@ export function clusterCaOf(ctx: Reader<'cluster.describe'>): { pem: string; sou
 export function listIps(ips: string[], max = 4): string {
   return ips.length <= max ? ips.join(', ') : `${ips.slice(0, max).join(', ')} and ${ips.length - max} more`
 }
+
+/**
+ * A request with a token that got no answer, on a path the TLS check found dropping large packets
+ * toward the server: that is the same broken link, not one of its own.
+ */
+export function unansweredBySize(ctx: Reader<'tls.handshake'>): { explainedBy: 'tls.handshake'; why: string } | undefined {
+  return ctx.result('tls.handshake')?.code === 'TLS_MTU_BLACKHOLE' ? { explainedBy: 'tls.handshake', why: 'the request carries the token and is larger than the path carries' } : undefined
+}

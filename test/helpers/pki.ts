@@ -1,4 +1,7 @@
-/** A throwaway PKI for one test run, made with the real `openssl` CLI (EC P-256, so it stays fast). */
+/**
+ * A throwaway PKI for one test run, made with the real `openssl` CLI: EC P-256 by default, so it
+ * stays fast; RSA 2048 where the size of the certificates matters (EKS's own are RSA 2048).
+ */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { isIP } from 'node:net'
@@ -30,6 +33,14 @@ export interface ServerCertOptions {
   expired?: boolean
   /** Valid from tomorrow on. */
   notYetValid?: boolean
+  /** The key: EC P-256 (default) or RSA 2048. */
+  keyType?: KeyType
+}
+
+export type KeyType = 'ec' | 'rsa'
+
+function newKeyArgs(keyType: KeyType = 'ec'): string[] {
+  return keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256']
 }
 
 const OPENSSL = '/usr/bin/openssl'
@@ -50,7 +61,7 @@ export function removeTempDir(dir: string): void {
 }
 
 /** Creates a self-signed CA (CA:TRUE, subject CN=<name>, like EKS's `CN=kubernetes`) in `dir`. */
-export function createCa(dir: string, name = 'kubernetes'): Ca {
+export function createCa(dir: string, name = 'kubernetes', keyType: KeyType = 'ec'): Ca {
   assertSafeName(name)
   const caDir = mkdtempSync(join(dir, 'ca-'))
   const configPath = join(caDir, 'req.cnf')
@@ -62,7 +73,7 @@ export function createCa(dir: string, name = 'kubernetes'): Ca {
   const csrPath = join(caDir, 'ca.csr')
   runOpenssl(caDir, [
     'req', '-new', '-config', configPath,
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    ...newKeyArgs(keyType), '-nodes',
     '-keyout', keyPath, '-out', csrPath,
   ])
   writeCaConfig(caDir, ['[ca_ext]', 'basicConstraints = critical,CA:TRUE',
@@ -96,7 +107,7 @@ export function issueServerCert(ca: Ca, opts: ServerCertOptions): KeyPair {
   const certPath = join(leafDir, 'server.crt')
   runOpenssl(leafDir, [
     'req', '-new', '-config', reqConfigPath,
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    ...newKeyArgs(opts.keyType), '-nodes',
     '-keyout', keyPath, '-out', csrPath,
   ])
   writeCaConfig(leafDir, [

@@ -22,7 +22,7 @@ const skipReason = whyLabCannotRun()
 const required = Boolean(process.env.EKSDOCTOR_LAB_REQUIRED)
 if (skipReason && !required) console.warn(`network lab skipped: ${skipReason}`)
 
-const SCENARIO_TIMEOUT_MS = 90_000
+const SCENARIO_TIMEOUT_MS = 120_000
 /** Where the public endpoint admits connections from (publicAccessCidrs): an office, not this workstation. */
 const OFFICE_CIDR = '203.0.113.128/25'
 const EKS_TOKEN_PREFIX = 'k8s-aws-v1.'
@@ -484,6 +484,116 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
         expectVerdict(w, 'exec v1alpha1', run, { exit: 12, status: 'fail', category: 'kubeconfig', rootCause: 'kubeconfig.context', confirmed: true, hops: 'synack:router' })
         expect(run.json.verdict.summary).toContain('client.authentication.k8s.io/v1alpha1')
         expect(commands(run)[0]).toBe(`eksdoctor kubeconfig --cluster ${p.cluster} --region ${p.region}`)
+      })
+
+      // Issue 12: the resolver that really answers, and packets dropped by size.
+      const regionDomain = `${p.region}.eks.amazonaws.com`
+      const splitDns = { domain: regionDomain, resolver: p.inboundResolverIp }
+      const healthyTailscale = { advertise: true, online: true, routeAll: true }
+      const expectResolverRefines = (run: LabRun) => {
+        const resolvers = check(run, 'dns.resolvers')
+        expect(resolvers).toMatchObject({ status: 'fail', code: 'DNS_NO_ANSWER' })
+        expect(resolvers.detail).toMatch(
+          new RegExp(`^127\\.0\\.0\\.1 \\(in use for ${escape(p.endpointHost.toLowerCase())}\\) has no answer, while ${escape(p.inboundResolverIp)} \\(tailnet split DNS for ${escape(regionDomain)}\\) answers [0-9., ]+: ${escape(regionDomain)} should go to ${escape(p.inboundResolverIp)}$`),
+        )
+        for (const ip of p.endpointIps) expect(resolvers.detail).toContain(ip)
+        expect(check(run, 'dns.system').code).toBe('DNS_NXDOMAIN')
+        expect(run.json.verdict.further).toEqual([])
+        expectWentOnWithEnis(run)
+      }
+
+      scenario("Tailscale's accept-DNS is off while the tailnet's split DNS would answer", async () => {
+        await w.setDns([])
+        w.setTailscale({ ...healthyTailscale, acceptDns: false, splitDns })
+        const run = await w.check()
+        expectVerdict(w, 'accept-DNS off, split DNS would answer', run, { exit: 20, status: 'fail', category: 'dns', rootCause: 'dns.resolvers', confirmed: true, hops: 'synack:router' })
+        expectResolverRefines(run)
+        expect(check(run, 'dns.resolver-config')).toMatchObject({ status: 'warn', code: 'TAILSCALE_DNS_OFF' })
+        expect(check(run, 'dns.resolver-config').detail).toContain(`the tailnet sends ${regionDomain} to ${p.inboundResolverIp}, but this node does not accept Tailscale DNS`)
+        expect(commands(run)).toEqual(['sudo tailscale set --accept-dns=true'])
+      })
+
+      scenario("the system resolver is not the VPN's: Tailscale DNS is on, resolv.conf still names another server", async () => {
+        await w.setDns([])
+        w.setTailscale({ ...healthyTailscale, acceptDns: true, splitDns })
+        const run = await w.check()
+        expectVerdict(w, "system resolver is not the VPN's", run, { exit: 20, status: 'fail', category: 'dns', rootCause: 'dns.resolvers', confirmed: true, hops: 'synack:router' })
+        expectResolverRefines(run)
+        expect(check(run, 'dns.resolver-config').status).toBe('pass')
+        expect(run.json.fixes[0].title).toBe(`Make the system resolver follow Tailscale DNS for ${regionDomain}`)
+        expect(run.json.fixes[0].why).toContain('(127.0.0.1: ')
+        expect(commands(run)).toContain('sudo systemctl restart tailscaled   # writes the DNS configuration again')
+        expect(commands(run).some((c) => c.startsWith(`sudo resolvectl dns "$(ip -o route get ${p.inboundResolverIp} `))).toBe(true)
+      })
+
+      /** `kubectl get --raw /readyz` as the operator would run it, bounded past kubectl's own 10 s TLS handshake timeout. */
+      const kubectlReadyz = (env: Record<string, string> = {}) => w.kubectl(['get', '--raw', '/readyz', '--request-timeout', '15s'], env)
+
+      scenario('an MTU black hole: packets over 1240 bytes toward the workstation are dropped, no ICMP', async () => {
+        w.dropPacketsOver(1240, 'to-workstation')
+        const run = await w.check()
+        expectVerdict(w, 'MTU black hole, return path', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'tls.handshake', confirmed: true, hops: 'synack:router' })
+        expect(check(run, 'tls.handshake')).toMatchObject({ code: 'TLS_MTU_BLACKHOLE', evidence: { interface: 'tailscale0', mtu: 1280, smallReply: { reply: 'alert' } } })
+        expect(check(run, 'tls.handshake').detail).toContain('a small TLS answer comes back (a TLS alert (protocol version)')
+        expect(commands(run)).toEqual([
+          'sudo ip link set dev tailscale0 mtu 1200',
+          `sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu   # on ${ec2HostName(p.vpnRouterIp)} (the Tailscale subnet router for ${p.eksVpcCidr})`,
+        ])
+        // kubectl fails the way the verdict says it does.
+        const kubectl = await kubectlReadyz()
+        expect(kubectl.exitCode).not.toBe(0)
+        expect(kubectl.stderr).toContain('TLS handshake timeout')
+        // The printed fix, run on the workstation, mends the path.
+        w.applyWorkstationFix(commands(run)[0]!)
+        const fixed = await w.check()
+        expect(fixed.exitCode, fixed.json?.verdict?.summary).toBe(0)
+        const through = await kubectlReadyz()
+        expect(through.exitCode, through.stderr).toBe(0)
+      })
+
+      scenario('an MTU black hole toward the server: packets over 1240 bytes dropped, no ICMP; kubectl\'s large ClientHello and its token both too big', async () => {
+        w.dropPacketsOver(1240, 'to-server')
+        const run = await w.check()
+        expectVerdict(w, 'MTU black hole, toward the server', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'tls.handshake', confirmed: true, hops: 'synack:router' })
+        expect(check(run, 'tls.handshake')).toMatchObject({ code: 'TLS_MTU_BLACKHOLE', evidence: { interface: 'tailscale0', mtu: 1280, largeRequest: { answered: false } } })
+        expect(check(run, 'tls.handshake').detail).toContain('packets over some size are dropped on the way to the server')
+        // Small requests still work; the requests that carry the token are the same broken link, not another.
+        expect(check(run, 'apiserver.readyz')).toMatchObject({ status: 'pass', assuming: ['with a small ClientHello'] })
+        expect(check(run, 'authn.whoami')).toMatchObject({ status: 'fail', explainedBy: 'tls.handshake' })
+        expect(run.json.verdict.further).toEqual([])
+        expect(commands(run)).toEqual([
+          'sudo ip link set dev tailscale0 mtu 1200',
+          `sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu   # on ${ec2HostName(p.vpnRouterIp)} (the Tailscale subnet router for ${p.eksVpcCidr})`,
+        ])
+        const stuck = await kubectlReadyz()
+        expect(stuck.exitCode).not.toBe(0)
+        expect(stuck.stderr).toContain('TLS handshake timeout')
+        w.applyWorkstationFix(commands(run)[0]!)
+        const fixed = await w.check()
+        expect(fixed.exitCode, fixed.json?.verdict?.summary).toBe(0)
+        const through = await kubectlReadyz()
+        expect(through.exitCode, through.stderr).toBe(0)
+      })
+
+      scenario("a middlebox that drops large TLS ClientHellos only: kubectl's post-quantum hello never arrives", async () => {
+        w.dropPacketsOver(1240, 'to-server', { tlsHandshakeOnly: true })
+        const goVersion = JSON.parse((await w.kubectl(['version', '--client', '-o', 'json'], { KUBECONFIG: '/dev/null' })).stdout).clientVersion.goVersion as string
+        const setting = Number(/go1\.(\d+)/.exec(goVersion)?.[1]) >= 24 ? 'tlsmlkem=0' : 'tlskyber=0'
+        const run = await w.check()
+        expectVerdict(w, 'large ClientHello dropped', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'tls.handshake', confirmed: true, hops: 'synack:router' })
+        expect(check(run, 'tls.handshake')).toMatchObject({ code: 'TLS_LARGE_HELLO_DROPPED', evidence: { interface: 'tailscale0', mtu: 1280, largeRequest: { answered: true } } })
+        expect(check(run, 'tls.handshake').detail).toContain(`(${goVersion}) sends with its post-quantum key share`)
+        // The rest of the path is checked with a small hello: it works, so this is the only broken link.
+        for (const id of ['apiserver.readyz', 'authn.whoami', 'authz.access-review']) expect(check(run, id), id).toMatchObject({ status: 'pass', assuming: ['with a small ClientHello'] })
+        expect(run.json.verdict.further).toEqual([])
+        expect(commands(run)).toEqual([`export GODEBUG=${setting}`])
+        // The real kubectl hangs in the handshake, and gets through with the setting the fix prints.
+        const stuck = await kubectlReadyz()
+        expect(stuck.exitCode).not.toBe(0)
+        expect(stuck.stderr).toContain('TLS handshake timeout')
+        const through = await kubectlReadyz({ GODEBUG: setting })
+        expect(through.exitCode, through.stderr).toBe(0)
+        expect(through.stdout.trim()).toBe('ok')
       })
 
       // Beyond the issue's list: the connection never enters the VPN, so the VPN's AWS side explains nothing.

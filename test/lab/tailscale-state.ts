@@ -16,6 +16,10 @@ export interface TailscaleState {
   routeAll: boolean
   /** The router's host name when its OS is not named by EC2's default (ip-a-b-c-d). */
   routerHost?: string
+  /** This node's --accept-dns (CorpDNS); default on. */
+  acceptDns?: boolean
+  /** A split DNS route of the tailnet: queries under `domain` go to `resolver`. */
+  splitDns?: { domain: string; resolver: string }
 }
 
 export const TAILSCALE_VERSION = '1.80.3-t9b1e2c4f5-g0123456789'
@@ -151,6 +155,62 @@ export function buildTailscaleStatus(p: LabParams, s: TailscaleState): object {
   }
 }
 
+/**
+ * `tailscale dns status` of the workstation, in the text layout of Tailscale 1.80 (the
+ * recorded samples in test/fixtures/tailscale-dns): the accept-dns state, the tailnet's split DNS
+ * routes (ts.net always), and the system configuration Tailscale believes in.
+ */
+export function buildTailscaleDnsStatus(s: TailscaleState): string {
+  const on = s.acceptDns ?? true
+  const routes = [...(s.splitDns ? [[`${s.splitDns.domain}.`, s.splitDns.resolver]] : []), ['ts.net.', '199.247.155.53']]
+  return [
+    '',
+    "=== 'Use Tailscale DNS' status ===",
+    '',
+    `Tailscale DNS: ${on ? 'enabled' : 'disabled'}.`,
+    '',
+    on
+      ? "Tailscale is configured to handle DNS queries on this device.\nRun 'tailscale set --accept-dns=false' to revert to your system default DNS resolver."
+      : "(Run 'tailscale set --accept-dns=true' to start sending DNS queries to the Tailscale DNS resolver)",
+    '',
+    '=== MagicDNS configuration ===',
+    '',
+    'This is the DNS configuration provided by the coordination server to this device.',
+    '',
+    `MagicDNS: enabled tailnet-wide (suffix = ${TAILNET_SUFFIX})`,
+    '',
+    `Other devices in your tailnet can reach this device at ops-laptop.${TAILNET_SUFFIX}.`,
+    '',
+    'Resolvers (in preference order):',
+    "  (no resolvers configured, system default will be used: see 'System DNS configuration' below)",
+    '',
+    'Split DNS Routes:',
+    // Go's "%-30s -> %s": a longer domain pushes the arrow right.
+    ...routes.map(([domain, resolver]) => `  - ${domain!.padEnd(30)} -> ${resolver}`),
+    '',
+    'Search Domains:',
+    `  - ${TAILNET_SUFFIX}`,
+    '',
+    '=== System DNS configuration ===',
+    '',
+    'This is the DNS configuration that Tailscale believes your operating system is using.',
+    "Tailscale may use this configuration if 'Override Local DNS' is disabled in the admin console,",
+    'or if no resolvers are provided by the coordination server.',
+    '',
+    'Nameservers:',
+    '  - 127.0.0.1',
+    '',
+    'Search domains:',
+    '  (no search domains found)',
+    '',
+    'Match domains:',
+    '  (no match domains found)',
+    '',
+    '[this is a preliminary version of this command; the output format may change in the future]',
+    '',
+  ].join('\n')
+}
+
 /** `tailscale debug prefs` of the workstation (ipn.Prefs, tab-indented; private keys stripped). */
 export function buildTailscalePrefs(s: TailscaleState): object {
   return {
@@ -159,7 +219,7 @@ export function buildTailscalePrefs(s: TailscaleState): object {
     ExitNodeID: '',
     ExitNodeIP: '',
     ExitNodeAllowLANAccess: false,
-    CorpDNS: true,
+    CorpDNS: s.acceptDns ?? true,
     RunSSH: false,
     RunWebClient: false,
     WantRunning: true,

@@ -29,6 +29,8 @@ export interface LabParams extends WorldParams {
   deadProxy: string
   /** The role session name of the operator's credentials. */
   sessionName: string
+  /** A Route 53 Resolver inbound endpoint in the EKS VPC (subnet 0): the tailnet's split DNS server for the region. */
+  inboundResolverIp: string
 }
 
 export const VALUE_SETS: LabParams[] = [
@@ -54,6 +56,7 @@ export const VALUE_SETS: LabParams[] = [
     lan: { address: '192.0.2.2', gateway: '192.0.2.1', prefix: 24 },
     deadProxy: 'http://192.0.2.1:3128',
     sessionName: 'oncall-7f3a',
+    inboundResolverIp: '10.40.1.53',
   },
   {
     tag: 'b',
@@ -78,5 +81,6 @@ export const VALUE_SETS: LabParams[] = [
     lan: { address: '198.51.100.20', gateway: '198.51.100.1', prefix: 24 },
     deadProxy: 'http://198.51.100.1:8080',
     sessionName: 'jdoe@example.com',
+    inboundResolverIp: '192.168.66.10',
   },
 ]

@@ -49,7 +49,7 @@ import type { Moto } from '../helpers/moto.js'
 import { createCa, issueServerCert, type Ca } from '../helpers/pki.js'
 import { BIN, type CliRun } from '../helpers/run-cli.js'
 import { addNamespace, makeNetnsEtcDir, run, runIn, spawnIn, waitFor, RUN_PREFIX, type LabProcess } from './host.js'
-import { buildTailscalePrefs, buildTailscaleStatus, TAILSCALE_VERSION, type TailscaleState } from './tailscale-state.js'
+import { buildTailscaleDnsStatus, buildTailscalePrefs, buildTailscaleStatus, TAILSCALE_VERSION, type TailscaleState } from './tailscale-state.js'
 import type { LabParams } from './values.js'
 
 /** Ports inside the workstation namespace where its relay serves moto and the fake EKS. */
@@ -65,6 +65,8 @@ const TAILSCALE_SUBNET_MARK = '0x40000/0xff0000'
 const FAB_TABLE_VPN = '200'
 const FAB_TABLE_EKS = ['201', '202'] as const
 const CLI_TIMEOUT_MS = 60_000
+/** tailscale0's MTU, as tailscaled sets it. */
+const WS_TAILSCALE_MTU = 1280
 const RELAY = resolve(import.meta.dirname, 'relay.mjs')
 const TAILSCALE_DOUBLE = resolve(import.meta.dirname, 'tailscale-double.sh')
 
@@ -136,6 +138,7 @@ export class LabWorld {
   readonly binDir: string
   readonly tailscaleDir: string
   readonly hostsFile: string
+  readonly inboundHostsFile: string
 
   constructor(
     readonly moto: Moto,
@@ -148,6 +151,7 @@ export class LabWorld {
     this.binDir = join(this.dir, 'bin')
     this.tailscaleDir = join(this.dir, 'tailscale')
     this.hostsFile = join(this.dir, 'dnsmasq.hosts')
+    this.inboundHostsFile = join(this.dir, 'inbound-resolver.hosts')
   }
 
   get cluster(): FakeCluster {
@@ -190,8 +194,10 @@ export class LabWorld {
 
   private async startServers(): Promise<void> {
     const p = this.p
-    this.ca = createCa(this.dir)
+    // RSA 2048 as EKS's: the certificate flight then needs more than one full-size packet, as it does there.
+    this.ca = createCa(this.dir, 'kubernetes', 'rsa')
     const leaf = issueServerCert(this.ca, {
+      keyType: 'rsa',
       commonName: 'kube-apiserver',
       dnsNames: [p.endpointHost, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
       ipAddresses: [...p.endpointIps],
@@ -259,7 +265,7 @@ export class LabWorld {
     veth(ws, 'eth0', inet, 'lan0')
     veth(vpn, 'vpc0', fab, 'vpnsn')
     veth(fab, 'ekssn', eks, 'eth0')
-    ip(ws, 'link', 'set', 'tailscale0', 'mtu', '1280')
+    ip(ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU))
     ip(ws, 'addr', 'add', `${p.workstationTailnetIp}/32`, 'dev', 'tailscale0')
     ip(ws, 'addr', 'add', `${p.lan.address}/${p.lan.prefix}`, 'dev', 'eth0')
     ip(ws, 'route', 'add', 'default', 'via', p.lan.gateway, 'dev', 'eth0')
@@ -300,6 +306,8 @@ export class LabWorld {
 
     // The endpoint ENIs and the cluster security group: 443 only from the VPN VPC CIDR.
     p.endpointIps.forEach((address, i) => ip(eks, 'addr', 'add', `${address}/${prefixOf(p.eksSubnetCidrs[i]!)}`, 'dev', 'eth0'))
+    // A Route 53 Resolver inbound endpoint in subnet 0: it answers the private zone, as the VPC does.
+    ip(eks, 'addr', 'add', `${p.inboundResolverIp}/${prefixOf(p.eksSubnetCidrs[0])}`, 'dev', 'eth0')
     ip(eks, 'route', 'add', 'default', 'via', hostIn(p.eksSubnetCidrs[0], 1), 'dev', 'eth0')
     // A SYN-ACK dropped on the way back is not retransmitted (the kernel would for a minute): the
     // CLI gives up after --connect-timeout anyway, and a late retransmission, delivered once the
@@ -397,6 +405,24 @@ export class LabWorld {
       `--addn-hosts=${this.hostsFile}`,
     ])
     this.processes.push(this.dnsmasq)
+    writeFileSync(this.inboundHostsFile, p.endpointIps.map((address) => `${address} ${p.endpointHost}\n`).join(''))
+    this.processes.push(
+      await spawnIn(eks, 'dnsmasq', [
+        '--keep-in-foreground',
+        '--conf-file=/dev/null',
+        '--user=root',
+        '--no-resolv',
+        '--no-hosts',
+        '--no-poll',
+        '--pid-file=',
+        '--log-facility=-',
+        `--listen-address=${p.inboundResolverIp}`,
+        '--bind-interfaces',
+        '--port=53',
+        '--local=/amazonaws.com/',
+        `--addn-hosts=${this.inboundHostsFile}`,
+      ]),
+    )
     const relay = (ns: string, maps: string[]) => spawnIn(ns, process.execPath, [RELAY, ...maps], { readyLine: 'ready', timeoutMs: 10_000 })
     this.processes.push(
       ...(await Promise.all([
@@ -444,6 +470,7 @@ export class LabWorld {
   setTailscale(state: TailscaleState): void {
     writeFileSync(join(this.tailscaleDir, 'status.json'), `${JSON.stringify(buildTailscaleStatus(this.p, state), null, 2)}\n`)
     writeFileSync(join(this.tailscaleDir, 'prefs.json'), `${JSON.stringify(buildTailscalePrefs(state), null, '\t')}\n`)
+    writeFileSync(join(this.tailscaleDir, 'dns-status.txt'), buildTailscaleDnsStatus(state))
     writeFileSync(join(this.tailscaleDir, 'version.txt'), `${TAILSCALE_VERSION.split('-')[0]}\n  tailscale commit: 9b1e2c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d\n  other commit: 0123456789abcdef0123456789abcdef01234567\n  go version: go1.23.4\n`)
   }
 
@@ -612,6 +639,34 @@ export class LabWorld {
     this.onReset(() => this.iptables(this.ns.vpn, '-t', 'nat', '-D', ...rule))
   }
 
+  /**
+   * The router drops TCP packets of the API connections longer than `bytes` in one direction, and
+   * sends no ICMP "fragmentation needed": a path MTU black hole (toward the workstation), or a
+   * path or middlebox that drops large packets toward the server.
+   */
+  dropPacketsOver(bytes: number, direction: 'to-workstation' | 'to-server', o: { tlsHandshakeOnly?: boolean } = {}): void {
+    const size = ['-m', 'length', '--length', `${bytes + 1}:65535`]
+    // A box that reads TLS: only segments that begin a handshake record (content type 22), as a ClientHello does.
+    const handshakeOnly = o.tlsHandshakeOnly ? ['-m', 'u32', '--u32', '0>>22&0x3C@12>>26&0x3C@0>>24=0x16'] : []
+    const rule =
+      direction === 'to-workstation'
+        ? ['FORWARD', '-o', 'tsr', '-p', 'tcp', '--sport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
+        : ['FORWARD', '-i', 'tsr', '-p', 'tcp', '--dport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
+    this.iptables(this.ns.vpn, '-I', ...rule)
+    this.onReset(() => this.iptables(this.ns.vpn, '-D', ...rule))
+  }
+
+  /** Runs a fix's command in the workstation namespace as root (sudo dropped); the workstation's links are put back on reset. */
+  applyWorkstationFix(command: string): void {
+    runIn(this.ns.ws, 'sh', ['-c', command.replace(/^sudo /, '')])
+    this.onReset(() => void run('ip', ['-n', this.ns.ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU)]))
+  }
+
+  /** Runs the real kubectl in the workstation with the operator's kubeconfig (and `env` on top). */
+  kubectl(args: string[], env: Record<string, string> = {}): Promise<LabRun> {
+    return this.spawnInWorkstation('kubectl', args, { env: { ...this.env(), ...env }, timeoutMs: 30_000 })
+  }
+
   /** The public endpoint is on as well, open to `publicAccessCidrs` (the lab's public address drops 443: nobody is admitted from here). */
   enablePublicEndpoint(publicAccessCidrs = ['0.0.0.0/0']): void {
     Object.assign(this.cluster, { endpointPublicAccess: true, publicAccessCidrs })
@@ -681,18 +736,21 @@ export class LabWorld {
 
   /** Runs the built CLI inside the workstation namespace. */
   cli(args: string[], o: CheckOptions = {}): Promise<LabRun> {
-    const env = this.env(o)
-    const timeoutMs = o.timeoutMs ?? CLI_TIMEOUT_MS
+    return this.spawnInWorkstation(process.execPath, [BIN, ...args], { env: this.env(o), timeoutMs: o.timeoutMs ?? CLI_TIMEOUT_MS })
+  }
+
+  private spawnInWorkstation(file: string, args: string[], o: { env: Record<string, string>; timeoutMs: number }): Promise<LabRun> {
+    const { env, timeoutMs } = o
     const started = Date.now()
     return new Promise((done, fail) => {
-      const child = spawn('ip', ['netns', 'exec', this.ns.ws, process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn('ip', ['netns', 'exec', this.ns.ws, file, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (chunk) => (stdout += chunk))
       child.stderr.on('data', (chunk) => (stderr += chunk))
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
-        fail(new Error(`eksdoctor ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`))
+        fail(new Error(`${file} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`))
       }, timeoutMs)
       child.on('error', fail)
       child.on('close', (exitCode) => {

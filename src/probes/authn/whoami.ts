@@ -8,7 +8,7 @@
  */
 import { defineProbe } from '../../engine/types.js'
 import { chooseKubeTrust, describeKubeTrust, postKube, statusOf, UNVERIFIED_CODES } from '../../kube/api-client.js'
-import { clusterCaOf, endpointOf } from '../shared.js'
+import { clusterCaOf, endpointOf, unansweredBySize } from '../shared.js'
 
 /** Who the cluster says the caller is. */
 export interface KubeUser {
@@ -31,7 +31,7 @@ export const whoamiProbe = defineProbe({
   layer: 'authn',
   title: 'The API server accepts the token (who am I)',
   needs: ['authn.token', 'apiserver.readyz'],
-  uses: ['cluster.describe', 'dns.system'],
+  uses: ['cluster.describe', 'dns.system', 'tls.handshake'],
   async run(ctx) {
     const { token } = ctx.need('authn.token')
     const endpoint = endpointOf(ctx) as URL
@@ -57,7 +57,10 @@ export const whoamiProbe = defineProbe({
           evidence: { trust: trust.kind },
         }
       }
-      if (!answer.ok) return { status: 'fail', code: answer.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectReview got no answer: ${answer.message}` }
+      if (!answer.ok) {
+        const bySize = unansweredBySize(ctx)
+        return { status: 'fail', code: answer.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectReview got no answer: ${answer.message}${bySize ? `: ${bySize.why}` : ''}`, ...(bySize ? { explainedBy: bySize.explainedBy } : {}) }
+      }
       if (answer.status === 404) continue
       if (answer.status === 401) {
         const status = statusOf(answer.json)

@@ -9,7 +9,7 @@ import { parsePrincipal } from '../../aws/arn.js'
 import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildAssociatePolicyFix, buildGroupBindingFix } from '../../fixes/access.js'
 import { chooseKubeTrust, postKube } from '../../kube/api-client.js'
-import { clusterCaOf, endpointOf } from '../shared.js'
+import { clusterCaOf, endpointOf, unansweredBySize } from '../shared.js'
 
 /** One question for the authorizer. */
 export interface AccessQuestion {
@@ -50,7 +50,7 @@ export const accessReviewProbe = defineProbe({
   layer: 'authz',
   title: 'What the user may do (access reviews)',
   needs: ['authn.token', 'apiserver.readyz'],
-  uses: ['authn.whoami', 'authn.access-entry', 'credentials.identity', 'cluster.describe', 'dns.system'],
+  uses: ['authn.whoami', 'authn.access-entry', 'credentials.identity', 'cluster.describe', 'dns.system', 'tls.handshake'],
   async run(ctx) {
     const whoami = ctx.result('authn.whoami')
     if (whoami?.status === 'fail') return { status: 'skip', detail: 'not run: authn.whoami failed' }
@@ -82,7 +82,15 @@ export const accessReviewProbe = defineProbe({
     // No answer is no verdict on access: a denial is only what the authorizer says.
     const unanswered = answers.find((a) => !a.answered)
     if (unanswered) {
-      return { status: 'fail', code: unanswered.code ?? 'HTTP_UNEXPECTED', category: 'cluster', confirmed: false, detail: `SelfSubjectAccessReview got no answer: ${unanswered.message}` }
+      const bySize = unansweredBySize(ctx)
+      return {
+        status: 'fail',
+        code: unanswered.code ?? 'HTTP_UNEXPECTED',
+        category: 'cluster',
+        confirmed: false,
+        detail: `SelfSubjectAccessReview got no answer: ${unanswered.message}${bySize ? `: ${bySize.why}` : ''}`,
+        ...(bySize ? { explainedBy: bySize.explainedBy } : {}),
+      }
     }
     if (answers.every((a) => a.http === 404)) return { status: 'skip', detail: 'the API server offers no SelfSubjectAccessReview' }
     const evidence = {

@@ -49,7 +49,8 @@ function routeFor(routes: TailscaleSplitDnsRoute[], host: string): TailscaleSpli
       const d = normalised(r.domain)
       return d && (name === d || name.endsWith(`.${d}`))
     })
-    .sort((a, b) => normalised(b.domain).length - normalised(a.domain).length)[0]
+    .sort((a, b) => normalised(b.domain).length - normalised(a.domain).length)
+    .map((r) => ({ ...r, domain: normalised(r.domain) }))[0]
 }
 
 async function resolverOfPlatform(ctx: ProbeContext, host: string): Promise<ResolverInUse | string> {

@@ -136,7 +136,7 @@ export const resolversProbe = defineProbe({
         refines: 'dns.system',
         detail: `${used.map((a) => a.server).join(', ')} (in use for ${host}) ${used.every((a) => a.ok && a.ips.length === 0) ? 'has no answer' : 'answers wrongly'}, while ${knows.server} (${knows.source}) answers ${knows.ips.join(', ')}: ${domain} should go to ${knows.server}`,
         evidence,
-        fixes: [buildRouteDomainFix({ domain, resolver: knows.server, platform: ctx.env.platform, tailscale: inUse?.tailscale })],
+        fixes: [buildRouteDomainFix({ domain, resolver: knows.server, platform: ctx.env.platform, tailscale: inUse?.tailscale, inUseVia: inUse ? `${used.map((a) => a.server).join(', ')}: ${inUse.why}` : undefined })],
       }
     }
     if (disagree.length === 0) {

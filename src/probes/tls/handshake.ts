@@ -146,7 +146,7 @@ export const handshakeProbe = defineProbe({
     }
     const dropped = results.find((r) => r.largeHello.code === 'TLS_TIMEOUT')
     if (dropped) {
-      const judged = await judgeLargeHelloDropped(ctx, dropped)
+      const judged = await judgeLargeHelloDropped(ctx, dropped, resolved)
       return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
     }
     if (!ca) {

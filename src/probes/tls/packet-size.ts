@@ -8,6 +8,9 @@ import { buildMssClampFix, buildSmallHelloFix, buildVpnMtuFix } from '../../fixe
 import { parseDarwinIfconfig, parseLinuxLinkJson, parseWindowsIpInterface } from '../../platform/parsers/interface-mtu.js'
 import { coveringPeer } from '../routing/peers.js'
 
+/** What the checks after a dropped large hello go on with. */
+export const WITH_SMALL_HELLO = 'with a small ClientHello'
+
 type SizeContext = ProbeContext<never, 'routing.local-route' | 'routing.tailscale' | 'network.source-cidr' | 'env.tools'>
 
 /** The MTU of one interface, as the OS reports it; undefined when it cannot be read. */
@@ -90,24 +93,59 @@ export async function judgeHandshakeTimeout(ctx: SizeContext, broken: { ip: stri
   }
 }
 
+/** A header that makes a plain HTTP request about 1.6 KB: larger than one packet on a VPN path, like a request that carries a token. */
+const LARGE_REQUEST_HEADER = { 'X-Eksdoctor-Size-Probe': 'x'.repeat(1500) }
+
 /**
  * The normal handshake completed and the padded one (the size kubectl's post-quantum hello has)
- * got no answer: packets that large do not reach the server, or a middlebox drops hellos split
- * over two packets. Both are fixed on the path; GODEBUG keeps kubectl going meanwhile.
+ * got no answer. A large request on a normal connection tells the two causes apart: when it is
+ * answered, only large ClientHellos are dropped (a middlebox that reads TLS), and GODEBUG keeps
+ * kubectl going; when it is not, the path drops every large packet toward the server (kubectl's
+ * requests carry a token of more than a kilobyte), and only the MTU or MSS fix helps.
  */
-export async function judgeLargeHelloDropped(ctx: SizeContext, dropped: { ip: string }): Promise<Judgement & { evidence: Record<string, unknown> }> {
-  const path = await pathFixes(ctx, dropped.ip)
+export async function judgeLargeHelloDropped(ctx: SizeContext, dropped: { ip: string }, endpoint: { host: string; port: number }): Promise<Judgement & { evidence: Record<string, unknown> }> {
+  const [path, large] = await Promise.all([
+    pathFixes(ctx, dropped.ip),
+    ctx.env.http.request({
+      url: `https://${endpoint.host}:${endpoint.port}/readyz`,
+      ip: dropped.ip,
+      // No credential goes with it: any answer at all, verified or not, shows the packets arrived.
+      insecure: true,
+      headers: LARGE_REQUEST_HEADER,
+      timeoutMs: ctx.options.connectTimeoutMs,
+      signal: ctx.signal,
+    }),
+  ])
+  const requestArrived = large.status !== undefined
   const kubectl = ctx.get('env.tools')?.kubectl
   const goVersion = kubectl?.goVersion ?? undefined
   const who = kubectl?.version ? `kubectl ${kubectl.version}${goVersion ? ` (${goVersion})` : ''}` : 'kubectl built with Go 1.23 or later'
+  const evidence = {
+    largeHello: { ip: dropped.ip, answered: false },
+    largeRequest: { ip: dropped.ip, answered: requestArrived, ...(requestArrived ? { status: large.status } : { error: large.message ?? large.code ?? null }), ms: large.ms },
+    interface: path.iface ?? null,
+    mtu: path.mtu ?? null,
+  }
+  const hello = `a TLS handshake with ${dropped.ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within ${ctx.options.connectTimeoutMs} ms${onInterface(path.iface, path.mtu)}`
+  if (requestArrived) {
+    return {
+      status: 'fail',
+      code: 'TLS_LARGE_HELLO_DROPPED',
+      category: 'routing',
+      detail: `${hello}, while a 1.6 KB request on a normal connection is answered (HTTP ${large.status}): something on the path drops large TLS ClientHellos only (a firewall or proxy that reads TLS); kubectl fails with "net/http: TLS handshake timeout"`,
+      evidence,
+      // The plain handshake worked: the checks after it go on, and every further broken link is found.
+      assumption: WITH_SMALL_HELLO,
+      fixes: [buildSmallHelloFix({ kubectl: kubectl?.version ?? undefined, goVersion })],
+    }
+  }
   return {
     status: 'fail',
-    code: 'TLS_LARGE_HELLO_DROPPED',
+    code: 'TLS_MTU_BLACKHOLE',
     category: 'routing',
-    detail:
-      `a TLS handshake with ${dropped.ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within ${ctx.options.connectTimeoutMs} ms${onInterface(path.iface, path.mtu)}: ` +
-      'large packets toward the server are dropped, or a middlebox drops a hello that spans two packets; kubectl fails with "net/http: TLS handshake timeout"',
-    evidence: { largeHello: { ip: dropped.ip, answered: false }, interface: path.iface ?? null, mtu: path.mtu ?? null },
-    fixes: [...(path.fixes ?? []), buildSmallHelloFix({ kubectl: kubectl?.version ?? undefined, goVersion })],
+    detail: `${hello}, and a 1.6 KB request on a normal connection gets no answer either: packets over some size are dropped on the way to the server, with no ICMP "fragmentation needed" (a path MTU black hole); kubectl fails with "net/http: TLS handshake timeout", and its requests, which carry a token of more than a kilobyte, would hang too`,
+    evidence,
+    assumption: WITH_SMALL_HELLO,
+    fixes: path.fixes,
   }
 }

@@ -305,4 +305,14 @@ describe('collectFixes after a refined verdict', () => {
     ]
     expect(collectFixes(checks, deriveVerdict(checks, GOALS))).toEqual([routeFix, sgFix])
   })
+
+  it('a warning that names the same commands as the root cause, under its own title, adds nothing', () => {
+    const same = { ...routeFix, title: 'the same commands, another title', why: 'said by a warning' }
+    const checks = [
+      tcpTimeout(),
+      check('network.peering', 'warn', { code: 'PEERING_DNS_OFF', fixes: [same] }),
+      check('network.route-tables', 'fail', { code: 'ROUTE_MISSING', category: 'routing', refines: 'network.tcp-connect', fixes: [routeFix] }),
+    ]
+    expect(collectFixes(checks, deriveVerdict(checks, GOALS))).toEqual([routeFix])
+  })
 })

@@ -124,6 +124,9 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     ],
     buildRouteDomainFix: () => [
       dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: splitRoute.resolvers[0]!, platform: 'linux', tailscale: { acceptDns: false, route: splitRoute } }),
+      ...(['linux', 'darwin', 'win32'] as const).map((platform) =>
+        dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: splitRoute.resolvers[0]!, platform, tailscale: { acceptDns: true, route: splitRoute }, inUseVia: '192.0.2.53: the first nameserver in /etc/resolv.conf' }),
+      ),
       dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'darwin' }),
       dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'win32' }),
       dns.buildRouteDomainFix({ domain: splitRoute.domain, resolver: w.routerIp, platform: 'linux' }),

@@ -100,3 +100,27 @@ describe('authz.access-review sends the token only over verified TLS', () => {
     expect(input.env.record.requests.map(tlsOf).every((r) => r.caPem === undefined && r.insecure === false)).toBe(true)
   })
 })
+
+describe('requests with the token on a path that drops large packets toward the server', () => {
+  const blackHole = { 'tls.handshake': { id: 'tls.handshake', layer: 'tls', title: 'TLS', status: 'fail', code: 'TLS_MTU_BLACKHOLE', detail: 'packets over some size are dropped on the way to the server', durationMs: 1000 } } as const
+  const timedOut = { ok: false, code: 'HTTP_TIMEOUT' as const, message: 'no answer within 5000 ms' }
+
+  it('whoami: no answer is the same broken link as the TLS check found, not one of its own', async () => {
+    const input = inputs('cluster-ca', { [REVIEW_URL]: timedOut })
+    const outcome = await runProbe(whoamiProbe, { ...input, results: blackHole })
+    expect(outcome).toMatchObject({ status: 'fail', explainedBy: 'tls.handshake' })
+    expect(outcome.detail).toBe('SelfSubjectReview got no answer: no answer within 5000 ms: the request carries the token and is larger than the path carries')
+  })
+
+  it('access-review: the same', async () => {
+    const input = inputs('cluster-ca', { [ACCESS_URL]: timedOut })
+    const outcome = await runProbe(accessReviewProbe, { ...input, results: blackHole })
+    expect(outcome).toMatchObject({ status: 'fail', explainedBy: 'tls.handshake' })
+  })
+
+  it('without that finding, no answer stays a failure of its own', async () => {
+    const input = inputs('cluster-ca', { [REVIEW_URL]: timedOut })
+    const outcome = await runProbe(whoamiProbe, input)
+    expect(outcome.explainedBy).toBeUndefined()
+  })
+})

@@ -55,10 +55,12 @@ async function run(o: {
   platform?: Platform
   exec?: ScriptedCall[]
   data?: Partial<ProbeData>
+  http?: FakeEnvOptions['http']
 }) {
   const env = fakeEnv({
     platform: o.platform,
     exec: o.exec,
+    http: o.http,
     tls: {
       handshakes: Object.fromEntries(Object.entries(o.handshakes).map(([key, a]) => [key.replace(/^(\S+)/, '$1:443'), a])),
       smallReplies: o.smallReplies && Object.fromEntries(Object.entries(o.smallReplies).map(([ip, a]) => [`${ip}:443`, a])),
@@ -246,34 +248,57 @@ describe('tls.handshake', () => {
     ])
   })
 
+  const largeHelloWorld = (o: { kubectl?: string; goVersion?: string; requestAnswered: boolean }) => {
+    const ip = '172.20.3.4'
+    return {
+      ip,
+      input: {
+        host: DUBLIN_HOST,
+        ips: [ip],
+        describeCa: CLUSTER_CA,
+        handshakes: { [ip]: verified(DUBLIN_HOST), [`${ip} large`]: TIMED_OUT },
+        http: { [`https://${DUBLIN_HOST}:443/readyz @${ip}`]: o.requestAnswered ? { ok: true, status: 401, body: '{"kind":"Status"}' } : { ok: false, code: 'HTTP_TIMEOUT' as const, message: 'no answer within 2000 ms' } },
+        exec: [{ file: 'ip', args: ['-j', 'link', 'show', 'dev', 'wg0'], stdout: '[{"ifindex":7,"ifname":"wg0","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"],"mtu":1420}]' }],
+        data: {
+          'routing.local-route': [{ ip, kind: 'vpn' as const, lookup: { destination: ip, ok: true, interface: 'wg0' } }],
+          ...(o.kubectl ? { 'env.tools': { kubectl: { path: '/usr/local/bin/kubectl', version: o.kubectl, goVersion: o.goVersion } } } : {}),
+        },
+      },
+    }
+  }
+
   it.each([
     { goVersion: 'go1.23.8', kubectl: 'v1.32.4', setting: 'GODEBUG=tlskyber=0' },
     { goVersion: 'go1.24.6', kubectl: 'v1.34.1', setting: 'GODEBUG=tlsmlkem=0' },
     { goVersion: undefined, kubectl: undefined, setting: 'GODEBUG=tlsmlkem=0,tlskyber=0' },
-  ])('fails TLS_LARGE_HELLO_DROPPED when the plain hello passes and one of kubectl\'s size gets nothing ($goVersion)', async ({ goVersion, kubectl, setting }) => {
-    const ip = '172.20.3.4'
-    const { outcome, env } = await run({
-      host: DUBLIN_HOST,
-      ips: [ip],
-      describeCa: CLUSTER_CA,
-      handshakes: { [ip]: verified(DUBLIN_HOST), [`${ip} large`]: TIMED_OUT },
-      exec: [{ file: 'ip', args: ['-j', 'link', 'show', 'dev', 'wg0'], stdout: '[{"ifindex":7,"ifname":"wg0","flags":["POINTOPOINT","NOARP","UP","LOWER_UP"],"mtu":1420}]' }],
-      data: {
-        'routing.local-route': [{ ip, kind: 'vpn', lookup: { destination: ip, ok: true, interface: 'wg0' } }],
-        ...(kubectl ? { 'env.tools': { kubectl: { path: '/usr/local/bin/kubectl', version: kubectl, goVersion } } } : {}),
-      },
-    })
-    expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_LARGE_HELLO_DROPPED', category: 'routing' })
+  ])("fails TLS_LARGE_HELLO_DROPPED when only kubectl-sized ClientHellos get nothing, and names the GODEBUG for its Go ($goVersion)", async ({ goVersion, kubectl, setting }) => {
+    const { ip, input } = largeHelloWorld({ kubectl, goVersion, requestAnswered: true })
+    const { outcome, env } = await run(input)
+    expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_LARGE_HELLO_DROPPED', category: 'routing', assumption: 'with a small ClientHello' })
+    expect(outcome.data?.[0]).toMatchObject({ ip, ok: true, accepted: true, largeHello: { ok: false } })
     const who = kubectl ? `kubectl ${kubectl} (${goVersion})` : 'kubectl built with Go 1.23 or later'
     expect(outcome.detail).toBe(
-      `a TLS handshake with ${ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within 2000 ms (the route leaves through wg0, MTU 1420): large packets toward the server are dropped, or a middlebox drops a hello that spans two packets; kubectl fails with "net/http: TLS handshake timeout"`,
+      `a TLS handshake with ${ip} completes, but one whose ClientHello is about 1.7 KB, the size ${who} sends with its post-quantum key share, gets no answer within 2000 ms (the route leaves through wg0, MTU 1420), while a 1.6 KB request on a normal connection is answered (HTTP 401): something on the path drops large TLS ClientHellos only (a firewall or proxy that reads TLS); kubectl fails with "net/http: TLS handshake timeout"`,
     )
+    expect(outcome.fixes?.map((f) => f.commands)).toEqual([[`export ${setting}`]])
+    // The size probe carries no credential and a padding header of its own.
+    const request = env.record.requests[0]!
+    expect(request).toMatchObject({ ip, insecure: true })
+    expect(Object.keys(request.headers ?? {})).toEqual(['X-Eksdoctor-Size-Probe'])
+    expect(env.record.smallReplies).toEqual([])
+  })
+
+  it('fails TLS_MTU_BLACKHOLE toward the server when a large request on a normal connection gets nothing either: no GODEBUG then', async () => {
+    const { ip, input } = largeHelloWorld({ kubectl: 'v1.32.4', goVersion: 'go1.23.8', requestAnswered: false })
+    const { outcome } = await run(input)
+    expect(outcome).toMatchObject({ status: 'fail', code: 'TLS_MTU_BLACKHOLE', category: 'routing', assumption: 'with a small ClientHello' })
+    expect(outcome.detail).toContain(`a TLS handshake with ${ip} completes, but one whose ClientHello is about 1.7 KB`)
+    expect(outcome.detail).toContain('and a 1.6 KB request on a normal connection gets no answer either: packets over some size are dropped on the way to the server')
+    expect(outcome.evidence).toMatchObject({ largeRequest: { ip, answered: false, error: 'no answer within 2000 ms' }, interface: 'wg0', mtu: 1420 })
     expect(outcome.fixes?.map((f) => f.commands)).toEqual([
       ['sudo ip link set dev wg0 mtu 1280', '# to keep it: MTU = 1280 under [Interface] in the WireGuard config of wg0'],
       ['sudo iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu   # on the VPN router'],
-      [`export ${setting}`],
     ])
-    expect(env.record.smallReplies).toEqual([])
   })
 
   it('fails TLS_EXPIRED with the validity dates', async () => {
