@@ -4,6 +4,7 @@
  * neither they send nothing and skip, saying why. The fake env records every request made.
  */
 import { describe, expect, it } from 'vitest'
+import type { CheckResult } from '../../../../src/engine/types.js'
 import type { HttpRequest } from '../../../../src/platform/env.js'
 import { NO_TRUST_REASON } from '../../../../src/kube/api-client.js'
 import { whoamiProbe } from '../../../../src/probes/authn/whoami.js'
@@ -102,7 +103,8 @@ describe('authz.access-review sends the token only over verified TLS', () => {
 })
 
 describe('requests with the token on a path that drops large packets toward the server', () => {
-  const blackHole = { 'tls.handshake': { id: 'tls.handshake', layer: 'tls', title: 'TLS', status: 'fail', code: 'TLS_MTU_BLACKHOLE', detail: 'packets over some size are dropped on the way to the server', durationMs: 1000 } } as const
+  const handshake: CheckResult = { id: 'tls.handshake', layer: 'tls', title: 'TLS', status: 'fail', code: 'TLS_MTU_BLACKHOLE', detail: 'packets over some size are dropped on the way to the server', evidence: {}, durationMs: 1000 }
+  const blackHole = { 'tls.handshake': handshake }
   const timedOut = { ok: false, code: 'HTTP_TIMEOUT' as const, message: 'no answer within 5000 ms' }
 
   it('whoami: no answer is the same broken link as the TLS check found, not one of its own', async () => {
