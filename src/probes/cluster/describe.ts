@@ -71,11 +71,7 @@ export const describeProbe = defineProbe({
       }
     }
     const info = result.value
-    const access = info.endpointPrivateAccess
-      ? info.endpointPublicAccess
-        ? 'private and public endpoint'
-        : 'private endpoint only'
-      : 'public endpoint only'
+    const access = describeEndpointAccess(info.endpointPrivateAccess, info.endpointPublicAccess)
     const evidence = {
       arn: info.arn ?? null,
       status: info.status ?? null,
@@ -119,3 +115,13 @@ export const describeProbe = defineProbe({
     }
   },
 })
+
+/** The endpoint posture in words; a field DescribeCluster left out is unknown, never false. */
+export function describeEndpointAccess(privateAccess: boolean | undefined, publicAccess: boolean | undefined): string {
+  if (privateAccess === undefined || publicAccess === undefined) {
+    const known = [privateAccess === undefined ? '' : `private endpoint ${privateAccess ? 'on' : 'off'}`, publicAccess === undefined ? '' : `public endpoint ${publicAccess ? 'on' : 'off'}`].filter(Boolean)
+    return `endpoint access not fully stated${known.length ? ` (${known.join(', ')})` : ''}`
+  }
+  if (privateAccess) return publicAccess ? 'private and public endpoint' : 'private endpoint only'
+  return publicAccess ? 'public endpoint only' : 'no endpoint enabled'
+}

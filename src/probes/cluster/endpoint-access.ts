@@ -20,6 +20,7 @@ export const endpointAccessProbe = defineProbe({
       endpointPublicAccess: info.endpointPublicAccess ?? null,
       publicAccessCidrs: info.publicAccessCidrs,
     }
+    const missing = [info.endpointPrivateAccess === undefined ? 'endpointPrivateAccess' : '', info.endpointPublicAccess === undefined ? 'endpointPublicAccess' : ''].filter(Boolean)
     if (info.endpointPrivateAccess === false) {
       return {
         status: 'fail',
@@ -41,6 +42,8 @@ export const endpointAccessProbe = defineProbe({
         fixes: [buildPrivateOnlyFix(cluster, region, true)],
       }
     }
+    // A field left out of the answer is unknown: the posture is neither confirmed nor denied.
+    if (missing.length) return { status: 'skip', detail: `DescribeCluster did not say ${missing.join(' or ')} for ${cluster}: the endpoint posture is unknown`, evidence }
     return { status: 'pass', detail: `${cluster} is private-only: the API answers only inside the VPC and connected networks`, evidence }
   },
 })

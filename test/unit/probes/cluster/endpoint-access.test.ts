@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { describeEndpointAccess } from '../../../../src/probes/cluster/describe.js'
 import { endpointAccessProbe } from '../../../../src/probes/cluster/endpoint-access.js'
 import { clusterInfo, fakeEnv, runProbe } from '../../../helpers/fake-env.js'
 
@@ -56,5 +57,27 @@ describe('cluster.endpoint-access', () => {
     const command = outcome.fixes?.[0]?.commands[0]
     expect(command).toBe(`aws eks update-cluster-config --name ${cluster} --region ${region} --resources-vpc-config endpointPrivateAccess=true`)
     expect(outcome.fixes?.[0]?.terraform).toMatch(/endpoint_private_access\s+=\s+true/)
+  })
+
+  it('a DescribeCluster answer without the access fields is unknown: neither private-only nor public', async () => {
+    const outcome = await runProbe(endpointAccessProbe, {
+      env: fakeEnv(),
+      target: { cluster: 'ledger-prod', region: 'eu-west-1' },
+      data: { 'cluster.describe': clusterInfo({ name: 'ledger-prod', endpointPrivateAccess: undefined, endpointPublicAccess: undefined }) },
+    })
+    expect(outcome).toMatchObject({ status: 'skip', detail: 'DescribeCluster did not say endpointPrivateAccess or endpointPublicAccess for ledger-prod: the endpoint posture is unknown' })
+    expect(outcome.evidence).toMatchObject({ endpointPrivateAccess: null, endpointPublicAccess: null })
+  })
+
+  it.each([
+    [undefined, undefined, 'endpoint access not fully stated'],
+    [true, undefined, 'endpoint access not fully stated (private endpoint on)'],
+    [undefined, false, 'endpoint access not fully stated (public endpoint off)'],
+    [true, false, 'private endpoint only'],
+    [true, true, 'private and public endpoint'],
+    [false, true, 'public endpoint only'],
+    [false, false, 'no endpoint enabled'],
+  ])('describes private %s / public %s as "%s"', (privateAccess, publicAccess, words) => {
+    expect(describeEndpointAccess(privateAccess, publicAccess)).toBe(words)
   })
 })
