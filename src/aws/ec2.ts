@@ -1,9 +1,10 @@
 /**
  * The EC2 reads behind the AWS network path: endpoint ENIs, VPCs, security groups, prefix
  * lists, route tables, peering connections, network ACLs and instances, each normalised into
- * a small plain shape.
+ * a small plain shape. Every Describe* call is followed to its last page.
  */
 import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
+import { collectPages, type PageMark } from './pages.js'
 import { createEc2QueryClient, type QueryClient } from './query-client.js'
 import { bool, child, int, items, text, type XmlElement } from './xml.js'
 
@@ -133,8 +134,6 @@ export interface Ec2Calls {
   describeInstances(by: { vpcIds: string[] }, o: AwsCallOptions): Promise<AwsResult<InstanceInfo[]>>
 }
 
-const MAX_PAGES = 20
-
 function targetOf(route: XmlElement): { targetType: RouteTargetType; targetId: string } {
   const pcx = text(route, 'vpcPeeringConnectionId')
   const tgw = text(route, 'transitGatewayId')
@@ -194,32 +193,30 @@ function instanceOf(i: XmlElement): InstanceInfo {
 export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
   const clients = new Map<string, Promise<QueryClient>>()
   const ec2 = (o: AwsCallOptions): Promise<QueryClient> => {
-    const key = `${o.region}|${o.profile ?? aws.vars.AWS_PROFILE ?? ''}`
+    const key = `${o.region}|${o.profile ?? aws.vars.AWS_PROFILE ?? ''}|${o.connectTimeoutMs ?? ''}`
     let client = clients.get(key)
     if (!client) {
-      client = aws.credentials(o).then((credentials) => createEc2QueryClient({ region: o.region, credentials, vars: aws.vars }))
+      client = Promise.all([aws.settings(o), aws.credentials(o), aws.httpHandler(o)]).then(([settings, credentials, handler]) =>
+        createEc2QueryClient({ region: o.region, credentials, settings, handler }),
+      )
+      client.catch(() => clients.delete(key))
       clients.set(key, client)
     }
     return client
   }
-  /** Every page of a Describe* call, bounded. */
-  async function pages(o: AwsCallOptions, action: string, input: Record<string, unknown>, signal: AbortSignal): Promise<XmlElement[]> {
+  /** Every page of a Describe* call. */
+  async function pages(o: AwsCallOptions, action: string, input: Record<string, unknown>, signal: AbortSignal, mark: PageMark): Promise<XmlElement[]> {
     const client = await ec2(o)
-    const all: XmlElement[] = []
-    let nextToken: string | undefined
-    for (let page = 0; page < MAX_PAGES; page++) {
+    return collectPages(mark, async (nextToken) => {
       const xml = await client.call(action, { ...input, ...(nextToken ? { NextToken: nextToken } : {}) }, signal)
-      all.push(xml)
-      nextToken = text(xml, 'nextToken')
-      if (!nextToken) break
-    }
-    return all
+      return { items: [xml], next: text(xml, 'nextToken') || undefined }
+    })
   }
 
   return {
     describeEndpointEnis: (cluster, o) =>
-      aws.call('ec2:DescribeNetworkInterfaces', o, async (signal) => {
-        const xml = await pages(o, 'DescribeNetworkInterfaces', { Filter: [{ Name: 'description', Value: [`Amazon EKS ${cluster}`] }] }, signal)
+      aws.call('ec2:DescribeNetworkInterfaces', o, async (signal, mark) => {
+        const xml = await pages(o, 'DescribeNetworkInterfaces', { Filter: [{ Name: 'description', Value: [`Amazon EKS ${cluster}`] }] }, signal, mark)
         return xml.flatMap((page) => items(page, 'networkInterfaceSet')).map((n) => ({
           id: text(n, 'networkInterfaceId') ?? '',
           privateIps: [...new Set(present([text(n, 'privateIpAddress'), ...items(n, 'privateIpAddressesSet').map((p) => text(p, 'privateIpAddress'))]))],
@@ -232,10 +229,10 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     describeVpcs: (ids, o) =>
-      aws.call('ec2:DescribeVpcs', o, async (signal) => {
+      aws.call('ec2:DescribeVpcs', o, async (signal, mark) => {
         const client = await ec2(o)
-        const xml = await client.call('DescribeVpcs', { VpcId: ids }, signal)
-        const vpcs: VpcInfo[] = items(xml, 'vpcSet').map((v) => ({
+        const xml = await pages(o, 'DescribeVpcs', { VpcId: ids }, signal, mark)
+        const vpcs: VpcInfo[] = xml.flatMap((page) => items(page, 'vpcSet')).map((v) => ({
           id: text(v, 'vpcId') ?? '',
           cidrs: [
             ...new Set(
@@ -257,12 +254,12 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
                 client.call('DescribeVpcAttribute', { VpcId: vpc.id, Attribute: 'enableDnsSupport' }, signal),
                 client.call('DescribeVpcAttribute', { VpcId: vpc.id, Attribute: 'enableDnsHostnames' }, signal),
                 vpc.dhcpOptionsId && vpc.dhcpOptionsId !== 'default'
-                  ? client.call('DescribeDhcpOptions', { DhcpOptionsId: [vpc.dhcpOptionsId] }, signal)
-                  : undefined,
+                  ? pages(o, 'DescribeDhcpOptions', { DhcpOptionsId: [vpc.dhcpOptionsId] }, signal, mark)
+                  : [],
               ])
               vpc.enableDnsSupport = bool(child(support, 'enableDnsSupport'), 'value')
               vpc.enableDnsHostnames = bool(child(hostnames, 'enableDnsHostnames'), 'value')
-              const config = items(items(dhcp, 'dhcpOptionsSet')[0], 'dhcpConfigurationSet')
+              const config = items(dhcp.flatMap((page) => items(page, 'dhcpOptionsSet'))[0], 'dhcpConfigurationSet')
               const servers = config.find((c) => text(c, 'key') === 'domain-name-servers')
               vpc.dnsServers =
                 vpc.dhcpOptionsId === 'default' ? ['AmazonProvidedDNS'] : servers ? present(items(servers, 'valueSet').map((v) => text(v, 'value'))) : undefined
@@ -273,8 +270,8 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     describeSecurityGroups: (ids, o) =>
-      aws.call('ec2:DescribeSecurityGroups', o, async (signal) => {
-        const xml = await pages(o, 'DescribeSecurityGroups', { GroupId: ids }, signal)
+      aws.call('ec2:DescribeSecurityGroups', o, async (signal, mark) => {
+        const xml = await pages(o, 'DescribeSecurityGroups', { GroupId: ids }, signal, mark)
         return xml.flatMap((page) => items(page, 'securityGroupInfo')).map((g) => ({
           id: text(g, 'groupId') ?? '',
           name: text(g, 'groupName') ?? '',
@@ -297,15 +294,15 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     getPrefixListCidrs: (id, o) =>
-      aws.call('ec2:GetManagedPrefixListEntries', o, async (signal) => {
-        const xml = await pages(o, 'GetManagedPrefixListEntries', { PrefixListId: id }, signal)
+      aws.call('ec2:GetManagedPrefixListEntries', o, async (signal, mark) => {
+        const xml = await pages(o, 'GetManagedPrefixListEntries', { PrefixListId: id }, signal, mark)
         return present(xml.flatMap((page) => items(page, 'entrySet')).map((e) => text(e, 'cidr')))
       }),
 
     describeRouteTables: (by, o) =>
-      aws.call('ec2:DescribeRouteTables', o, async (signal) => {
+      aws.call('ec2:DescribeRouteTables', o, async (signal, mark) => {
         const filter = by.subnetIds ? { Name: 'association.subnet-id', Value: by.subnetIds } : { Name: 'vpc-id', Value: [by.vpcId ?? ''] }
-        const xml = await pages(o, 'DescribeRouteTables', { Filter: [filter] }, signal)
+        const xml = await pages(o, 'DescribeRouteTables', { Filter: [filter] }, signal, mark)
         return xml.flatMap((page) => items(page, 'routeTableSet')).map((t) => ({
           id: text(t, 'routeTableId') ?? '',
           vpcId: text(t, 'vpcId') ?? '',
@@ -321,10 +318,10 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     describePeerings: (vpcId, o) =>
-      aws.call('ec2:DescribeVpcPeeringConnections', o, async (signal) => {
+      aws.call('ec2:DescribeVpcPeeringConnections', o, async (signal, mark) => {
         const [asRequester, asAccepter] = await Promise.all(
           ['requester-vpc-info.vpc-id', 'accepter-vpc-info.vpc-id'].map((Name) =>
-            pages(o, 'DescribeVpcPeeringConnections', { Filter: [{ Name, Value: [vpcId] }] }, signal),
+            pages(o, 'DescribeVpcPeeringConnections', { Filter: [{ Name, Value: [vpcId] }] }, signal, mark),
           ),
         )
         const seen = new Set<string>()
@@ -346,8 +343,8 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     describeNacls: (subnetIds, o) =>
-      aws.call('ec2:DescribeNetworkAcls', o, async (signal) => {
-        const xml = await pages(o, 'DescribeNetworkAcls', { Filter: [{ Name: 'association.subnet-id', Value: subnetIds }] }, signal)
+      aws.call('ec2:DescribeNetworkAcls', o, async (signal, mark) => {
+        const xml = await pages(o, 'DescribeNetworkAcls', { Filter: [{ Name: 'association.subnet-id', Value: subnetIds }] }, signal, mark)
         return xml.flatMap((page) => items(page, 'networkAclSet')).map((n) => ({
           id: text(n, 'networkAclId') ?? '',
           vpcId: text(n, 'vpcId') ?? '',
@@ -367,16 +364,16 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
       }),
 
     describeInstance: (by, o) =>
-      aws.call('ec2:DescribeInstances', o, async (signal) => {
+      aws.call('ec2:DescribeInstances', o, async (signal, mark) => {
         const input = by.instanceId ? { InstanceId: [by.instanceId] } : { Filter: [{ Name: 'private-ip-address', Value: [by.privateIp ?? ''] }] }
-        const xml = await (await ec2(o)).call('DescribeInstances', input, signal)
-        const i = items(xml, 'reservationSet').flatMap((r) => items(r, 'instancesSet'))[0]
+        const xml = await pages(o, 'DescribeInstances', input, signal, mark)
+        const i = xml.flatMap((page) => items(page, 'reservationSet')).flatMap((r) => items(r, 'instancesSet'))[0]
         return i ? instanceOf(i) : undefined
       }),
 
     describeInstances: (by, o) =>
-      aws.call('ec2:DescribeInstances', o, async (signal) => {
-        const xml = await pages(o, 'DescribeInstances', { Filter: [{ Name: 'vpc-id', Value: by.vpcIds }, { Name: 'instance-state-name', Value: ['pending', 'running', 'stopping', 'stopped'] }] }, signal)
+      aws.call('ec2:DescribeInstances', o, async (signal, mark) => {
+        const xml = await pages(o, 'DescribeInstances', { Filter: [{ Name: 'vpc-id', Value: by.vpcIds }, { Name: 'instance-state-name', Value: ['pending', 'running', 'stopping', 'stopped'] }] }, signal, mark)
         // Filter again here: emulators do not always apply every filter.
         return xml
           .flatMap((page) => items(page, 'reservationSet').flatMap((r) => items(r, 'instancesSet')))

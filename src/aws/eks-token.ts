@@ -4,7 +4,8 @@
  * `x-k8s-aws-id: <cluster>`, as `k8s-aws-v1.` + base64url without padding. STS honours the URL for
  * 15 minutes after X-Amz-Date whatever X-Amz-Expires says; tokens are given 14, as the AWS CLI does.
  */
-import { NodeSha256 } from './query-client.js'
+import { stsHost } from './endpoints.js'
+import { NodeSha256 } from './sha256.js'
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.'
 const TOKEN_LIFETIME_MS = 14 * 60_000
@@ -33,19 +34,14 @@ export interface EksToken {
   expiresAt: Date
 }
 
-export function stsHost(region: string): string {
-  return `sts.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`
-}
-
 /** RFC 3986 encoding, as SigV4 canonicalises query values. */
 function encode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 export async function buildEksToken(o: { cluster: string; region: string; credentials: SigningCredentials; now?: Date }): Promise<EksToken> {
-  const { SignatureV4 } = await import('@smithy/signature-v4')
+  const [{ SignatureV4 }, host] = await Promise.all([import('@smithy/signature-v4'), stsHost(o.region)])
   const now = o.now ?? new Date()
-  const host = stsHost(o.region)
   const signer = new SignatureV4({ service: 'sts', region: o.region, credentials: o.credentials, sha256: NodeSha256 })
   const signed = await signer.presign(
     {

@@ -6,11 +6,13 @@
  */
 import { createHash, createHmac } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createAwsPlumbing } from '../../../src/aws/call.js'
 import { createEc2Calls, type Ec2Calls } from '../../../src/aws/ec2.js'
-import { AwsQueryError, createEc2QueryClient, ec2Endpoint, queryParams } from '../../../src/aws/query-client.js'
+import { AwsQueryError, createEc2QueryClient, queryParams } from '../../../src/aws/query-client.js'
+import type { AwsSettings } from '../../../src/aws/settings.js'
 import { items, text } from '../../../src/aws/xml.js'
 import { readFixture } from '../../helpers/fake-env.js'
 
@@ -136,6 +138,14 @@ afterEach(async () => {
 
 const bounded = () => AbortSignal.timeout(10_000)
 
+/** What createEc2QueryClient takes besides region and credentials: the settings of a profile that points EC2 at a loopback server. */
+function toLoopback(url: string, settings: Partial<AwsSettings> = {}) {
+  return {
+    settings: { useFipsEndpoint: false, useDualstackEndpoint: false, maxAttempts: 3, retryMode: 'standard' as const, endpointUrl: (id: string) => (id === 'EC2' ? url : undefined), ...settings },
+    handler: new NodeHttpHandler(),
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // An independent SigV4 check (AWS General Reference, "Create a signed AWS API request").
 
@@ -233,22 +243,6 @@ describe('queryParams: EC2 Query flattening', () => {
   })
 })
 
-describe('ec2Endpoint', () => {
-  it.each([
-    { region: 'eu-west-1', vars: {}, url: 'https://ec2.eu-west-1.amazonaws.com' },
-    { region: 'ap-northeast-2', vars: {}, url: 'https://ec2.ap-northeast-2.amazonaws.com' },
-    { region: 'us-gov-west-1', vars: {}, url: 'https://ec2.us-gov-west-1.amazonaws.com' },
-    { region: 'cn-north-1', vars: {}, url: 'https://ec2.cn-north-1.amazonaws.com.cn' },
-    { region: 'cn-northwest-1', vars: {}, url: 'https://ec2.cn-northwest-1.amazonaws.com.cn' },
-    { region: 'eu-west-1', vars: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }, url: 'http://127.0.0.1:4566' },
-    { region: 'eu-west-1', vars: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:5000/' }, url: 'http://127.0.0.1:5000' },
-    { region: 'cn-north-1', vars: { AWS_ENDPOINT_URL_EC2: 'http://localhost:4566/ec2//' }, url: 'http://localhost:4566/ec2' },
-    { region: 'ap-northeast-2', vars: { AWS_ENDPOINT_URL_EKS: 'http://127.0.0.1:9000' }, url: 'https://ec2.ap-northeast-2.amazonaws.com' },
-  ])('$region with $vars → $url', ({ region, vars, url }) => {
-    expect(ec2Endpoint(region, vars)).toBe(url)
-  })
-})
-
 describe('createEc2QueryClient against a loopback server', () => {
   it.each([
     { world: A, capture: 'a-describe-vpcs', vpcId: A.eksVpcId, session: undefined },
@@ -263,7 +257,7 @@ describe('createEc2QueryClient against a loopback server', () => {
         asked++
         return { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY, ...(session ? { sessionToken: session } : {}) }
       },
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url),
     })
     const before = Date.now()
     const xml = await client.call('DescribeVpcs', { VpcId: [vpcId] }, bounded())
@@ -306,7 +300,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     const client = createEc2QueryClient({
       region: A.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url),
     })
     await client.call('DescribeVpcs', { VpcId: [A.eksVpcId] }, bounded())
     expect(checkSigV4(ec2.requests[0] as Seen, 'some-other-secret').valid).toBe(false)
@@ -321,7 +315,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     const client = createEc2QueryClient({
       region: B.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL: ec2.url },
+      ...toLoopback(ec2.url),
     })
     const xml = await client.call('DescribeSecurityGroups', { GroupId: [B.clusterSgId, B.additionalSgId] }, bounded())
     expect(items(xml, 'securityGroupInfo').map((g) => text(g, 'groupId'))).toEqual([B.additionalSgId, B.clusterSgId])
@@ -330,17 +324,32 @@ describe('createEc2QueryClient against a loopback server', () => {
     expect(checkSigV4(ec2.requests[1] as Seen, SECRET_KEY).valid).toBe(true)
   })
 
-  it('retries only once: two 503s end in an AwsQueryError with the status', async () => {
+  it.each([
+    { maxAttempts: 3, why: 'the SDK default' },
+    { maxAttempts: 5, why: 'AWS_MAX_ATTEMPTS=5' },
+    { maxAttempts: 1, why: 'AWS_MAX_ATTEMPTS=1: no retry' },
+  ])('makes $maxAttempts attempts ($why), then the last 503 is an AwsQueryError with the status and request id', async ({ maxAttempts }) => {
+    const ec2 = await startEc2(() => ({ status: 503, body: '<Response><Errors><Error><Code>Unavailable</Code><Message>Please try again</Message></Error></Errors><RequestID>5ab5e0e3-0000-4000-8000-5a11ab1e0001</RequestID></Response>' }))
+    const client = createEc2QueryClient({
+      region: A.region,
+      credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+      ...toLoopback(ec2.url, { maxAttempts }),
+    })
+    const error = await client.call('DescribeRouteTables', { Filter: [{ Name: 'vpc-id', Value: [A.eksVpcId] }] }, bounded()).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AwsQueryError)
+    expect(error).toMatchObject({ name: 'Unavailable', status: 503, message: 'Please try again', requestId: '5ab5e0e3-0000-4000-8000-5a11ab1e0001' })
+    expect(ec2.requests).toHaveLength(maxAttempts)
+  })
+
+  it('a body that is not XML still gives an AwsQueryError named by the status', async () => {
     const ec2 = await startEc2(() => ({ status: 503, body: 'Service Unavailable' }))
     const client = createEc2QueryClient({
       region: A.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url, { maxAttempts: 1 }),
     })
     const error = await client.call('DescribeRouteTables', { Filter: [{ Name: 'vpc-id', Value: [A.eksVpcId] }] }, bounded()).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(AwsQueryError)
     expect(error).toMatchObject({ name: 'HTTP503', status: 503, message: 'DescribeRouteTables answered 503' })
-    expect(ec2.requests).toHaveLength(2)
   })
 
   it.each([
@@ -352,7 +361,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     const client = createEc2QueryClient({
       region: B.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url),
     })
     const error = await client.call('DescribeVpcs', { VpcId: ['vpc-0123456789abcdef0'] }, bounded()).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(AwsQueryError)
@@ -364,7 +373,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     expect(ec2.requests).toHaveLength(1)
   })
 
-  it('RequestLimitExceeded (throttling, HTTP 400) is retried once', async () => {
+  it('RequestLimitExceeded (throttling, HTTP 400) is retried', async () => {
     // The documented error body with the throttling code EC2 uses.
     const throttled = published('ec2-api-reference-error-invalid-instance-id')
       .replace('InvalidInstanceID.NotFound', 'RequestLimitExceeded')
@@ -374,7 +383,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     const client = createEc2QueryClient({
       region: A.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url),
     })
     const xml = await client.call('DescribeNetworkAcls', { Filter: [{ Name: 'association.subnet-id', Value: A.eksSubnetIds }] }, bounded())
     expect(items(xml, 'networkAclSet').map((n) => text(n, 'networkAclId'))).toEqual([A.naclId])
@@ -386,7 +395,7 @@ describe('createEc2QueryClient against a loopback server', () => {
     const client = createEc2QueryClient({
       region: A.region,
       credentials: async () => ({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
-      vars: { AWS_ENDPOINT_URL_EC2: ec2.url },
+      ...toLoopback(ec2.url),
     })
     const started = Date.now()
     const error = await client.call('DescribeInstances', { InstanceId: [A.routerInstanceId] }, AbortSignal.timeout(300)).catch((e: unknown) => e)
@@ -437,12 +446,11 @@ function replay(captures: Ec2Capture[]): (req: Seen) => Answer {
 
 async function callsFor(answer: (req: Seen, index: number) => Answer, extraVars: Record<string, string> = {}): Promise<{ ec2: LoopbackEc2; calls: Ec2Calls }> {
   const ec2 = await startEc2(answer)
-  const plumbing = createAwsPlumbing({
-    AWS_ENDPOINT_URL_EC2: ec2.url,
-    AWS_ACCESS_KEY_ID: ACCESS_KEY,
-    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-    ...extraVars,
-  })
+  const plumbing = createAwsPlumbing(
+    { AWS_ENDPOINT_URL_EC2: ec2.url, AWS_ACCESS_KEY_ID: ACCESS_KEY, AWS_SECRET_ACCESS_KEY: SECRET_KEY, ...extraVars },
+    // No shared files: this machine's ~/.aws must not change what the test sees.
+    { homedir: '/nonexistent-home', readText: async () => undefined },
+  )
   return { ec2, calls: createEc2Calls(plumbing) }
 }
 
