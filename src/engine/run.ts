@@ -90,9 +90,9 @@ export function probeContext(
   result: (id: ProbeId) => CheckResult | undefined,
   o: { settled?: (id: ProbeId) => Promise<CheckResult | undefined>; pending?: (id: ProbeId) => boolean; release?: () => void } = {},
 ): ProbeContext<ProbeId, ProbeId> {
-  const declared = new Set<ProbeId>([...(probe.needs ?? []), ...(probe.uses ?? [])])
+  const declared = new Set<ProbeId>([...(probe.needs ?? []), ...(probe.uses ?? []), ...(probe.reads ?? [])])
   const check = (id: ProbeId) => {
-    if (!declared.has(id)) throw new Error(`${probe.id} read ${id}, which it does not declare in needs or uses`)
+    if (!declared.has(id)) throw new Error(`${probe.id} read ${id}, which it does not declare in needs, uses or reads`)
   }
   return {
     ...base,
@@ -114,7 +114,7 @@ export function probeContext(
 /** What a check ran on: the assumptions of the failed links it needed or used, its own included. */
 function assumptionsOf(probe: AnyProbe, results: Map<ProbeId, CheckResult>): string[] {
   const found = new Set<string>()
-  for (const id of [...(probe.needs ?? []), ...(probe.uses ?? [])]) {
+  for (const id of [...(probe.needs ?? []), ...(probe.uses ?? []), ...(probe.reads ?? [])]) {
     const dep = results.get(id)
     for (const a of dep?.assuming ?? []) found.add(a)
     if (dep?.status === 'fail' && dep.assumption) found.add(dep.assumption)
@@ -175,7 +175,7 @@ export async function runChain(probes: readonly AnyProbe[], input: RunInput): Pr
   const settled = async (id: ProbeId) => (present.has(id) ? done.get(id) : undefined)
 
   const runOne = async (probe: AnyProbe): Promise<CheckResult> => {
-    const deps = [...(probe.needs ?? []), ...(probe.uses ?? [])].filter((id) => present.has(id))
+    const deps = [...(probe.needs ?? []), ...(probe.uses ?? []), ...(probe.reads ?? [])].filter((id) => present.has(id))
     const early = new Set<ProbeId>(probe.early ?? [])
     await Promise.all(deps.map((id) => (early.has(id) ? Promise.race([done.get(id), released.get(id)?.promise]) : done.get(id))))
     for (const need of probe.needs ?? []) {

@@ -222,6 +222,11 @@ export interface Probe<Id extends ProbeId = ProbeId, Needs extends ProbeId = Pro
   needs?: readonly Needs[]
   /** Probes whose data this one uses when present, without requiring them to pass. */
   uses?: readonly Uses[]
+  /**
+   * Like `uses`, but only when the run has them for its own sake: selecting this probe does not
+   * pull them in (a name for a fix, a version for a sentence, never worth running a probe for).
+   */
+  reads?: readonly Uses[]
   /** Of `uses`, those whose `release()` is enough to start this probe; it awaits their end with `settled`. */
   early?: readonly Uses[]
   timeoutMs?: number

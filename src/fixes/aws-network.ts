@@ -165,21 +165,37 @@ export function buildSourceDestCheckFix(instanceId: string, region: string): Fix
   }
 }
 
-export function buildRouterForwardingFixes(sources: SourceNetwork[], router: { id?: string; ip?: string } | undefined, region: string, vpnVpcId?: string): Fix[] {
+/** The VPN that carries the path, as far as the workstation tells: what its router's SNAT is called. */
+export type VpnKind = { kind: 'tailscale' } | { kind: 'wireguard' | 'tunnel'; iface?: string; tunnelAddress?: string }
+
+export function buildRouterForwardingFixes(
+  sources: SourceNetwork[],
+  router: { id?: string; ip?: string } | undefined,
+  region: string,
+  vpnVpcId?: string,
+  vpn: VpnKind = { kind: 'tailscale' },
+): Fix[] {
   const where = router?.id ?? router?.ip ?? 'the VPN router'
+  const tailscale = vpn.kind === 'tailscale'
+  // Without SNAT the cluster sees the client's own tunnel address; the rule names it when the workstation showed it.
+  const tunnelSource = vpn.kind === 'tailscale' ? undefined : vpn.tunnelAddress
   const fixes: Fix[] = [
     {
       category: 'routing',
       title: `Make ${where} source-NAT the VPN traffic`,
-      why: `The cluster security group and route tables accept ${sources.map((s) => s.cidr).join(', ')}; without SNAT the cluster sees tailnet addresses (100.64.0.0/10) that nothing allows or routes back.`,
-      commands: [`sudo tailscale set --snat-subnet-routes=true   # on ${where}`],
+      why: tailscale
+        ? `The cluster security group and route tables accept ${sources.map((s) => s.cidr).join(', ')}; without SNAT the cluster sees tailnet addresses (100.64.0.0/10) that nothing allows or routes back.`
+        : `The cluster security group and route tables accept ${sources.map((s) => s.cidr).join(', ')}; without SNAT the cluster sees the VPN client's tunnel address${tunnelSource ? ` (${tunnelSource})` : ''}, which nothing allows or routes back.`,
+      commands: tailscale
+        ? [`sudo tailscale set --snat-subnet-routes=true   # on ${where}`]
+        : [`sudo iptables -t nat -A POSTROUTING ${tunnelSource ? `-s ${tunnelSource} ` : ''}! -o ${vpn.kind === 'wireguard' ? 'wg+' : 'tun+'} -j MASQUERADE   # on ${where}`],
     },
     {
       category: 'routing',
       title: `Turn on IP forwarding on ${where}`,
-      why: 'A Linux subnet router forwards only with net.ipv4.ip_forward=1.',
+      why: `A Linux ${tailscale ? 'subnet router' : 'VPN server'} forwards only with net.ipv4.ip_forward=1.`,
       commands: [
-        `echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-tailscale.conf && sudo sysctl -p /etc/sysctl.d/99-tailscale.conf   # on ${where}`,
+        `echo 'net.ipv4.ip_forward = 1' | sudo tee /etc/sysctl.d/99-${tailscale ? 'tailscale' : 'vpn-forwarding'}.conf && sudo sysctl -p /etc/sysctl.d/99-${tailscale ? 'tailscale' : 'vpn-forwarding'}.conf   # on ${where}`,
       ],
     },
   ]

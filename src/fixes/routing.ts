@@ -2,6 +2,7 @@
 import type { Fix } from '../engine/types.js'
 import type { Platform } from '../platform/env.js'
 import type { TailscalePeer } from '../platform/parsers/tailscale-status.js'
+import type { WgPeer } from '../platform/parsers/wg-dump.js'
 
 export function buildConnectVpnFix(ips: string[], iface: string | undefined): Fix {
   return {
@@ -65,4 +66,53 @@ export function buildOverlapFix(ip: string, iface: string, matched: string | und
       ? [`sudo ip route add ${ip}/32 dev ${vpnIface}   # Linux`, `sudo route -n add -host ${ip} -interface ${vpnIface}   # macOS`]
       : [],
   }
+}
+
+/** Add the cluster's CIDR to a WireGuard peer's allowed IPs, and the route wg-quick installs for each. */
+export function buildWireguardAllowedIpsFix(o: { iface: string; peer: WgPeer; cidr: string; platform: Platform }): Fix {
+  const allowed = [...o.peer.allowedIps, o.cidr].join(',')
+  const set = `wg set ${o.iface} peer ${o.peer.publicKey} allowed-ips ${allowed}`
+  const route =
+    o.platform === 'darwin'
+      ? `sudo route -q -n add -inet ${o.cidr} -interface ${o.iface}`
+      : o.platform === 'win32'
+        ? `New-NetRoute -DestinationPrefix ${o.cidr} -InterfaceAlias '${o.iface}'`
+        : `sudo ip route add ${o.cidr} dev ${o.iface}`
+  return {
+    category: 'routing',
+    title: `Send ${o.cidr} through the WireGuard tunnel ${o.iface}`,
+    why:
+      `WireGuard routes an address into the tunnel only when a peer's AllowedIPs cover it (wg-quick installs a route for each). ` +
+      `The peer${o.peer.endpoint ? ` at ${o.peer.endpoint}` : ''} allows ${o.peer.allowedIps.join(', ') || 'nothing'}, so ${o.cidr} goes out of the default route instead.`,
+    commands: [
+      `${o.platform === 'win32' ? '' : 'sudo '}${set}`,
+      route,
+      `# to keep it: AllowedIPs = ${o.peer.allowedIps.join(', ')}${o.peer.allowedIps.length ? ', ' : ''}${o.cidr} in the [Peer] of ${o.iface}'s configuration`,
+    ],
+  }
+}
+
+/** A WireGuard peer that does not answer: where its server is, and what to look at there. */
+export function buildWireguardPeerDownFix(o: { iface: string; peer: WgPeer }): Fix {
+  const endpoint = o.peer.endpoint
+  const host = endpoint?.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+  const port = endpoint?.replace(/^.*:/, '')
+  return {
+    category: 'routing',
+    title: `Bring the WireGuard server${endpoint ? ` at ${endpoint}` : ''} back`,
+    why:
+      'A peer that is up answers a handshake within a round trip. No answer means the server is down, its wg interface lost this peer, ' +
+      `or UDP ${port ?? 'to its port'} does not reach it (its security group, a firewall on the way).`,
+    commands: [
+      `sudo wg show ${o.iface} latest-handshakes   # 0 or an old time: no answer`,
+      ...(host && isIpv4(host)
+        ? [`aws ec2 describe-instances --filters Name=ip-address,Values=${host} --query 'Reservations[].Instances[].[InstanceId,State.Name,SecurityGroups[].GroupId]' --output text   # the server, and the groups that must admit UDP ${port}`]
+        : []),
+      `sudo wg show   # on the server: this peer (${o.peer.publicKey.slice(0, 8)}…) listed, with a recent handshake once the tunnel is up`,
+    ],
+  }
+}
+
+function isIpv4(text: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(text)
 }

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net'
 import type { HttpApi, HttpRequest, HttpResult } from './env.js'
 import { errorCode, errorMessage, tcpFailureCode, tlsFailureCode } from './errors.js'
+import { CLASSIC_GROUPS } from './tls.js'
 import type { FailureCode } from '../engine/codes.js'
 
 const MAX_BODY = 64 * 1024
@@ -45,7 +46,8 @@ async function request(req: HttpRequest): Promise<HttpResult> {
   const undici = await import('undici')
   const url = new URL(req.url)
   const servername = isIP(url.hostname.replace(/^\[|\]$/g, '')) === 0 ? url.hostname : undefined
-  const tlsOptions = { ca: req.caPem, servername, rejectUnauthorized: !req.insecure }
+  // Small hellos: whether large ones pass is the TLS check's question, not every request's.
+  const tlsOptions = { ca: req.caPem, servername, rejectUnauthorized: !req.insecure, ecdhCurve: CLASSIC_GROUPS }
   const timeouts = { headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs }
   let dispatcher: import('undici').Dispatcher
   let target: string

@@ -63,6 +63,13 @@ export function isIssuedBy(leafPem: string, caPem: string, intermediates: string
  * 350 bytes to about 1,740 (measured against a raw listener), the size Go 1.23+ clients such as
  * kubectl send with their post-quantum key share, so it needs two packets on a 1,500-byte path.
  */
+/**
+ * The key-exchange groups of a ClientHello that fits one packet. OpenSSL 3.5 (Node 22.20+, 24)
+ * offers an X25519MLKEM768 key share by default, which alone makes the hello about 1.5 KB: every
+ * connection eksdoctor makes names the classic groups, so only the padded hello is large.
+ */
+export const CLASSIC_GROUPS = 'X25519:prime256v1:secp384r1'
+
 const HELLO_PADDING = Array.from({ length: 6 }, (_, i) => `eksdoctor-size-probe-${i}-`.padEnd(220, 'x'))
 const ALPN = ['h2', 'http/1.1']
 
@@ -86,6 +93,7 @@ function handshake(
       servername: sniOf(o.servername),
       ca: o.caPem,
       rejectUnauthorized: false,
+      ecdhCurve: CLASSIC_GROUPS,
       ...(o.largeHello ? { ALPNProtocols: [...ALPN, ...HELLO_PADDING] } : {}),
     })
     const finish = (result: Omit<HandshakeResult, 'ms'>) => {

@@ -30,6 +30,7 @@ import { vpnRouterProbe } from './network/vpn-router.js'
 import { localRouteProbe } from './routing/local-route.js'
 import { tailscaleProbe } from './routing/tailscale.js'
 import { vpnPeerProbe } from './routing/vpn-peer.js'
+import { wireguardProbe } from './routing/wireguard.js'
 import { handshakeProbe } from './tls/handshake.js'
 
 export const PROBES: readonly AnyProbe[] = [
@@ -47,6 +48,7 @@ export const PROBES: readonly AnyProbe[] = [
   resolversProbe,
   localRouteProbe,
   vpnPeerProbe,
+  wireguardProbe,
   tcpConnectProbe,
   // The AWS side, read only to explain a dropped connection (and always by audit), about in the order a packet meets it.
   sourceCidrProbe,

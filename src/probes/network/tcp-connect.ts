@@ -72,6 +72,7 @@ export const tcpConnectProbe = defineProbe({
   title: 'TCP connection to each endpoint IP',
   needs: ['dns.system'],
   uses: ['routing.local-route', 'routing.vpn-peer'],
+  reads: ['routing.wireguard'],
   async run(ctx) {
     const resolved = ctx.need('dns.system')
     // A SYN still unanswered after the first retransmit (1 s) is suspicious: the AWS reads that would explain it start now.
@@ -115,10 +116,13 @@ export const tcpConnectProbe = defineProbe({
     // A connection that never had a route through the VPN fails because of the route, not on its own.
     const routes = ctx.get('routing.local-route') ?? []
     const unrouted = ctx.result('routing.local-route')?.status === 'fail' && failed.every((f) => routes.some((r) => r.ip === f.ip && !routeReachesEndpoint(r)))
+    // A WireGuard tunnel found down carries nothing: the connection through it fails because of it.
+    const tunnelDown = ctx.result('routing.wireguard')?.code === 'WG_HANDSHAKE_STALE'
+    const explainedBy = unrouted ? ('routing.local-route' as const) : tunnelDown ? ('routing.wireguard' as const) : undefined
     return {
       status: 'fail',
       code: partial ? 'TCP_PARTIAL' : (failed[0]?.code ?? 'TCP_TIMEOUT'),
-      ...(unrouted ? { explainedBy: 'routing.local-route' as const } : {}),
+      ...(explainedBy ? { explainedBy } : {}),
       headline,
       category: verdict.category,
       confirmed: verdict.confirmed,

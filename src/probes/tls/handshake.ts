@@ -99,7 +99,9 @@ export const handshakeProbe = defineProbe({
   layer: 'tls',
   title: 'TLS handshake and certificate',
   needs: ['network.tcp-connect', 'dns.system'],
-  uses: ['cluster.describe', 'routing.local-route', 'routing.tailscale', 'network.source-cidr', 'env.tools'],
+  uses: ['cluster.describe'],
+  // For the packet-size verdicts only: the interface, the router's name, kubectl's Go release.
+  reads: ['routing.local-route', 'routing.tailscale', 'network.source-cidr', 'env.tools'],
   async run(ctx) {
     const resolved = ctx.need('dns.system')
     const ca = clusterCaOf(ctx)

@@ -131,7 +131,7 @@ describe('runProbes', () => {
       probe('dns.declared', async (ctx) => ({ status: 'pass', detail: `needed ${ctx.need('env.a').x}, used ${ctx.get('env.slow')?.marker}` }), { needs: ['env.a'], uses: ['env.slow'] }),
     ])
     expect(byId(results, 'dns.reader')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
-    expect(byId(results, 'dns.reader').detail).toContain('dns.reader read env.slow, which it does not declare in needs or uses')
+    expect(byId(results, 'dns.reader').detail).toContain('dns.reader read env.slow, which it does not declare in needs, uses or reads')
     expect(byId(results, 'dns.needer')).toMatchObject({ status: 'fail', code: 'PROBE_CRASHED' })
     expect(byId(results, 'dns.needer').detail).toContain('dns.needer needs the data of env.a, which it only uses')
     expect(byId(results, 'dns.declared')).toMatchObject({ status: 'pass', detail: 'needed 7, used m' })
@@ -394,6 +394,15 @@ describe('selectProbes', () => {
 
   it('selects by layer', () => {
     expect(selectProbes(all, (p) => p.layer === 'tls').map((p) => p.id)).toEqual(['env.a', 'tls.f'])
+  })
+
+  it('does not pull in what a probe only reads; when the run has it for its own sake, the reader waits for it and sees its data', async () => {
+    const seen: unknown[] = []
+    const reader = probe('dns.a', async (ctx) => (seen.push(ctx.get('env.slow')), { status: 'pass', detail: 'read' }), { reads: ['env.slow'] })
+    const slow = probe('env.slow', async () => (await sleep(30), { status: 'pass', detail: 'slow', data: { marker: 'the data' } }))
+    expect(selectProbes([slow, reader], (p) => p.id === 'dns.a').map((p) => p.id)).toEqual(['dns.a'])
+    await run([slow, reader])
+    expect(seen).toEqual([{ marker: 'the data' }])
   })
 })
 

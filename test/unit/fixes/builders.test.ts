@@ -76,6 +76,7 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     platform,
     ...(o.tailscale ? { tailscale: { acceptDns: false } } : {}),
   })
+  const wgPeer = { publicKey: 'Yl2v5c8dKq0TnR7sW1xF4aB6eH9jM3pL0uZ2yV5tN8k=', endpoint: `${w.routerIp}:51820`, allowedIps: [w.vpnCidr], rxBytes: 0, txBytes: 0 }
   const splitRoute = { domain: `${w.region}.eks.amazonaws.com`, resolvers: [w.routerIp] }
   const vpcResolver = w.vpcCidr.replace(/\.0\.0\/16$/, '.0.2')
   return {
@@ -103,6 +104,8 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
       ...awsNetwork.buildRouterForwardingFixes([source], { id: w.router, ip: w.routerIp }, w.region),
       ...awsNetwork.buildRouterForwardingFixes([source], { ip: w.routerIp }, w.region),
       ...awsNetwork.buildRouterForwardingFixes([source], undefined, w.region, w.vpnVpc),
+      ...awsNetwork.buildRouterForwardingFixes([source], { id: w.router, ip: w.routerIp }, w.region, undefined, { kind: 'wireguard', iface: 'wg0', tunnelAddress: '10.250.0.2/32' }),
+      ...awsNetwork.buildRouterForwardingFixes([source], undefined, w.region, w.vpnVpc, { kind: 'tunnel', iface: 'utun5' }),
     ],
     buildPrivateOnlyFix: () => [cluster.buildPrivateOnlyFix(w.name, w.region, true), cluster.buildPrivateOnlyFix(w.name, w.region, false)],
     buildClusterNameFix: () => [cluster.buildClusterNameFix(`${w.name}x`, [w.name], w.region, w.profile), cluster.buildClusterNameFix('gone', [], w.region)],
@@ -144,6 +147,9 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     buildAcceptRoutesFix: () => [routing.buildAcceptRoutesFix(peer, w.vpcCidr, 'linux'), routing.buildAcceptRoutesFix(peer, w.vpcCidr, 'win32')],
     buildAdvertiseRouteFix: () => [routing.buildAdvertiseRouteFix(w.eniIps, w.vpcCidr, peer.hostName), routing.buildAdvertiseRouteFix(w.eniIps, undefined, undefined)],
     buildPeerOfflineFix: () => routing.buildPeerOfflineFix(peer, w.vpcCidr),
+    buildWireguardAllowedIpsFix: () =>
+      (['linux', 'darwin', 'win32'] as const).map((platform) => routing.buildWireguardAllowedIpsFix({ iface: 'wg0', peer: wgPeer, cidr: w.vpcCidr, platform })),
+    buildWireguardPeerDownFix: () => [routing.buildWireguardPeerDownFix({ iface: 'wg0', peer: wgPeer }), routing.buildWireguardPeerDownFix({ iface: 'wg0', peer: { ...wgPeer, endpoint: undefined } })],
     buildOverlapFix: () => [routing.buildOverlapFix(w.eniIps[0]!, 'en0', w.vpcCidr, 'utun7'), routing.buildOverlapFix(w.eniIps[0]!, 'en0', undefined, undefined)],
     buildStaleCaFix: () => [tls.buildStaleCaFix({ cluster: w.name, region: w.region, profile: w.profile, caSource: 'kubeconfig' }), tls.buildStaleCaFix({})],
     buildForeignCertificateFix: () => [tls.buildForeignCertificateFix(w.host, 'Corp TLS Inspection CA', 'http://proxy.corp:3128'), tls.buildForeignCertificateFix(w.host, 'Corp TLS Inspection CA', undefined)],

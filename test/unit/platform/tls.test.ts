@@ -1,11 +1,14 @@
 /**
  * The handshakes that tell packet-size failures apart, against real sockets on loopback: the padded
- * ClientHello really is kubectl's size (two packets), the TLS 1.0 hello really is tiny and really
- * gets an alert from a TLS 1.2+ server, and silence or a cut connection are reported as such.
+ * ClientHello really is kubectl's size (two packets) and every other hello fits one, also under
+ * OpenSSL 3.5 (Node 22.20+, 24), which offers a post-quantum key share by default; the TLS 1.0
+ * hello really is tiny and really gets an alert from a TLS 1.2+ server, and silence or a cut
+ * connection are reported as such.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHttp } from '../../../src/platform/http.js'
 import { createTls } from '../../../src/platform/tls.js'
 import { createCa, createTempDir, issueServerCert, removeTempDir } from '../../helpers/pki.js'
 
@@ -63,6 +66,16 @@ describe('the packet-size handshakes', () => {
       expect(plain).toBeLessThan(600)
       expect(large).toBeGreaterThan(1500)
       expect(large).toBeLessThan(2000)
+    } finally {
+      raw.server.close()
+    }
+  })
+
+  it("the API requests (readyz, the reviews) send a one-packet hello too, whatever Node's OpenSSL offers by default", async () => {
+    const raw = await rawListener((socket) => socket.destroy())
+    try {
+      await createHttp().request({ url: `https://api.lab.test:${raw.port}/readyz`, ip: '127.0.0.1', insecure: true, timeoutMs: 2000 })
+      expect(raw.firstRecords[0]).toBeLessThan(600)
     } finally {
       raw.server.close()
     }

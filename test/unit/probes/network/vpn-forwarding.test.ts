@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { AwsResult, ClusterInfo } from '../../../../src/aws/clients.js'
 import type { PeeringInfo, RouteTableInfo, SecurityGroupInfo } from '../../../../src/aws/ec2.js'
 import { runProbes } from '../../../../src/engine/run.js'
-import type { CheckResult, Probe, ProbeId, ProbeOutcome, RunOptions, Status } from '../../../../src/engine/types.js'
+import type { CheckResult, Probe, ProbeData, ProbeId, ProbeOutcome, RunOptions, Status } from '../../../../src/engine/types.js'
 import type { AwsPath } from '../../../../src/probes/network/aws-path.js'
 import { securityGroupProbe } from '../../../../src/probes/network/security-group.js'
 import { sourceCidrProbe } from '../../../../src/probes/network/source-cidr.js'
@@ -30,18 +30,30 @@ const path = (w: World, withRouter: boolean): AwsPath => ({
   router: withRouter ? { id: w.routerId, privateIp: w.routerIp, subnetId: w.vpnSubnet, vpcId: w.vpnVpcId, sourceDestCheck: false, groupIds: [], how: '--vpn-ip' } : undefined,
 })
 
-async function run(w: World, o: { results: Partial<Record<ProbeId, CheckResult>>; router?: boolean; options?: Partial<RunOptions> }) {
+async function run(w: World, o: { results: Partial<Record<ProbeId, CheckResult>>; router?: boolean; options?: Partial<RunOptions>; data?: Partial<ProbeData> }) {
   // It reads only earlier results: no AWS call of its own.
   return runProbe(vpnForwardingProbe, {
     env: fakeEnv(),
     target: { cluster: w.cluster, region: w.region },
     options: o.options,
-    data: { 'network.source-cidr': path(w, o.router ?? true) },
+    data: { 'network.source-cidr': path(w, o.router ?? true), ...o.data },
     results: { 'network.tcp-connect': result('network.tcp-connect', 'fail', { code: 'TCP_TIMEOUT' }), ...o.results },
   })
 }
 
 describe('network.vpn-forwarding', () => {
+  it.each([A, B])('$cluster: behind a WireGuard tunnel, the SNAT fix is the server\'s iptables rule for the client\'s tunnel address', async (w) => {
+    const wireguard: ProbeData['routing.wireguard'] = {
+      interfaces: [],
+      carriers: [{ ip: '10.20.1.5', iface: 'wg0', publicKey: 'Yl2v5c8dKq0TnR7sW1xF4aB6eH9jM3pL0uZ2yV5tN8k=', endpoint: '198.18.40.10:51820' }],
+      tunnelAddresses: { wg0: '10.250.0.2/32' },
+    }
+    const outcome = await run(w, { results: allPassed(), data: { 'routing.wireguard': wireguard } })
+    expect(outcome.alternatives?.[0]?.summary).toBe("the VPN server does not source-NAT, so the cluster sees the client's tunnel address 10.250.0.2/32, which nothing allows or routes back")
+    expect(outcome.fixes?.[0]?.commands).toEqual([`sudo iptables -t nat -A POSTROUTING -s 10.250.0.2/32 ! -o wg+ -j MASQUERADE   # on ${w.routerId}`])
+    expect(outcome.fixes?.[1]?.commands[0]).toContain('/etc/sysctl.d/99-vpn-forwarding.conf')
+  })
+
   it.each([
     { w: A, failed: 'network.security-group' as ProbeId },
     { w: B, failed: 'network.peering' as ProbeId },
