@@ -13,7 +13,7 @@ import { NACL_DENY_RULE } from '../helpers/aws-world.js'
 import { startMoto, type Moto } from '../helpers/moto.js'
 import { makeLabDir, recordHostProcess, removeLeftovers, removeNamespace, teardown } from './host.js'
 import { whyLabCannotRun } from './preflight.js'
-import { VALUE_SETS } from './values.js'
+import { VALUE_SETS, WIREGUARD_WORLD } from './values.js'
 import { ec2HostName } from './tailscale-state.js'
 import { LabWorld, type Hop, type LabRun } from './world.js'
 
@@ -47,7 +47,7 @@ function check(run: LabRun, id: string): any {
 
 /** Evidence rows in the order of the value set's endpoint IPs (the resolver's order varies). */
 function byIp<T extends { ip: string }>(rows: T[]): T[] {
-  const order = (ip: string) => VALUE_SETS.flatMap((p) => p.endpointIps).indexOf(ip)
+  const order = (ip: string) => [...VALUE_SETS, WIREGUARD_WORLD].flatMap((p) => p.endpointIps).indexOf(ip)
   return [...rows].sort((a, b) => order(a.ip) - order(b.ip))
 }
 
@@ -617,6 +617,100 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
       })
     })
   }
+
+  // Issue 13: a WireGuard client on the workstation, a WireGuard server as the VPN router.
+  const p = WIREGUARD_WORLD
+  const wg = p.wireguard!
+  describe(`${p.cluster} in ${p.region} over WireGuard (EKS ${p.eksVpcCidr}, VPN ${p.vpnVpcCidr}, tunnel ${wg.serverAddress}/${wg.prefix})`, () => {
+    let w: LabWorld
+
+    beforeAll(async () => {
+      w = new LabWorld(moto, p, labDir)
+      await w.build()
+    }, 120_000)
+
+    afterEach(async () => {
+      await w?.reset()
+    }, 60_000)
+
+    afterAll(async () => {
+      await w?.close()
+      for (const ns of Object.values(w?.ns ?? {})) removeNamespace(ns)
+    }, 60_000)
+
+    const scenario = (name: string, body: () => Promise<void>) => it(name, body, SCENARIO_TIMEOUT_MS)
+    const peer = () => `${w.wgKeys.server.slice(0, 8)}…`
+    /** The endpoint IPs in the order the resolver gave them, as the checks list them. */
+    const resolvedOrder = (run: LabRun) => check(run, 'dns.system').evidence.answers.map((a: { ip: string }) => a.ip).join(', ')
+
+    scenario('WireGuard, healthy: the tunnel carries the EKS VPC and its peer answers', async () => {
+      const run = await w.check()
+      expectVerdict(w, 'WireGuard healthy', run, { exit: 0, status: 'ok', category: 'ok', confirmed: true, hops: 'synack:router' })
+      expect(check(run, 'routing.wireguard').status).toBe('pass')
+      expect(check(run, 'routing.wireguard').detail).toContain(`via wg0 peer ${peer()}`)
+      expect(check(run, 'routing.tailscale').status).toBe('skip')
+      expect(byIp(check(run, 'routing.local-route').evidence.routes).map((r: any) => [r.ip, r.kind, r.interface])).toEqual(p.endpointIps.map((ip) => [ip, 'vpn', 'wg0']))
+    })
+
+    scenario("WireGuard: the client's AllowedIPs lack the EKS CIDR, so no route sends it into the tunnel", async () => {
+      w.wgWithoutEksCidr()
+      const run = await w.check()
+      expectVerdict(w, 'WireGuard AllowedIPs lack the EKS CIDR', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'routing.wireguard', confirmed: true, hops: 'none' })
+      expect(check(run, 'routing.wireguard').code).toBe('WG_ALLOWED_IPS_MISSING')
+      expect(check(run, 'routing.wireguard').detail).toBe(
+        `wg0 is up, but its peer ${peer()} at ${wg.serverPublicIp}:${wg.port} carries only ${wg.serverAddress}/32, not ${p.eksVpcCidr}: no route sends ${resolvedOrder(run)} into the tunnel`,
+      )
+      expect(commands(run)).toEqual([
+        `sudo wg set wg0 peer ${w.wgKeys.server} allowed-ips ${wg.serverAddress}/32,${p.eksVpcCidr}`,
+        `sudo ip route add ${p.eksVpcCidr} dev wg0`,
+        `# to keep it: AllowedIPs = ${wg.serverAddress}/32, ${p.eksVpcCidr} in the [Peer] of wg0's configuration`,
+      ])
+      // The printed commands, run on the workstation, mend it.
+      w.applyWorkstationFix(`${commands(run)[0]} && ${commands(run)[1]}`)
+      const fixed = await w.check()
+      expect(fixed.exitCode, fixed.json?.verdict?.summary).toBe(0)
+    })
+
+    scenario('WireGuard: the server does not answer (UDP blocked, no session left)', async () => {
+      w.wgServerUnreachable()
+      const run = await w.check()
+      expectVerdict(w, 'WireGuard server unreachable', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'routing.wireguard', confirmed: true, hops: 'none' })
+      expect(check(run, 'routing.wireguard').code).toBe('WG_HANDSHAKE_STALE')
+      expect(check(run, 'routing.wireguard').detail).toBe(
+        `wg0's peer ${peer()} at ${wg.serverPublicIp}:${wg.port} carries ${resolvedOrder(run)}, but no handshake ever completed and none completed within 5.5 s of sending through it: the tunnel is down (the server does not answer on UDP ${wg.port})`,
+      )
+      expect(check(run, 'network.tcp-connect')).toMatchObject({ status: 'fail', explainedBy: 'routing.wireguard' })
+      expect(run.json.verdict.further).toEqual([])
+      expect(commands(run)).toContain(
+        `aws ec2 describe-instances --filters Name=ip-address,Values=${wg.serverPublicIp} --query 'Reservations[].Instances[].[InstanceId,State.Name,SecurityGroups[].GroupId]' --output text   # the server, and the groups that must admit UDP ${wg.port}`,
+      )
+    })
+
+    scenario('WireGuard, two broken links at once: the server does not answer, and the cluster security group has no 443 rule', async () => {
+      w.wgServerUnreachable()
+      await w.removeSgRule()
+      const run = await w.check()
+      expectVerdict(w, 'WireGuard down and SG without the rule', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'routing.wireguard', confirmed: true, hops: 'none' })
+      expect(run.json.verdict.further).toEqual([
+        { rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: expect.stringContaining(w.aws.clusterSgId) },
+      ])
+      expect(commands(run)).toContain(`aws ec2 authorize-security-group-ingress --group-id ${w.aws.clusterSgId} --protocol tcp --port 443 --cidr ${p.vpnVpcCidr} --region ${p.region}`)
+    })
+
+    scenario('WireGuard: the server forwards without SNAT while the SG admits only the VPN VPC', async () => {
+      w.snatOff()
+      const run = await w.check()
+      expectVerdict(w, 'WireGuard SNAT off', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.vpn-forwarding', confirmed: false, hops: 'syn:eks-subnet' })
+      const tunnel = `${wg.serverAddress.replace(/\.\d+$/, '.0')}/${wg.prefix}`
+      expect(run.json.verdict.alternatives[0].summary).toBe(`the VPN server does not source-NAT, so the cluster sees the client's tunnel address ${tunnel}, which nothing allows or routes back`)
+      const snat = commands(run).find((c) => c.includes('MASQUERADE'))!
+      expect(snat).toBe(`sudo iptables -t nat -A POSTROUTING -s ${tunnel} ! -o wg+ -j MASQUERADE   # on ${w.aws.routerInstanceId}`)
+      // The rule as printed, run on the server, mends it.
+      w.applyRouterFix(snat)
+      const fixed = await w.check()
+      expect(fixed.exitCode, fixed.json?.verdict?.summary).toBe(0)
+    })
+  })
 })
 
 function escape(text: string): string {

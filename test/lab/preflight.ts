@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path'
 import { ROOT } from '../helpers/run-cli.js'
 import { run, RUN_PREFIX } from './host.js'
 
-const TOOLS = ['ip', 'iptables', 'dnsmasq', 'dig', 'moto_server', 'openssl', 'kubectl'] as const
+const TOOLS = ['ip', 'iptables', 'dnsmasq', 'dig', 'moto_server', 'openssl', 'kubectl', 'wg', 'wireguard-go'] as const
 
 function onPath(name: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
@@ -25,7 +25,7 @@ export function whyLabCannotRun(): string | undefined {
   if (process.platform !== 'linux') return `it needs Linux network namespaces (this is ${process.platform})`
   if (process.getuid?.() !== 0) return 'it must run as root (network namespaces, iptables, dnsmasq on port 53)'
   const missing = TOOLS.filter((tool) => !onPath(tool))
-  if (missing.length) return `missing on PATH: ${missing.join(', ')} (Debian: apt-get install iproute2 iptables dnsmasq bind9-dnsutils openssl; pip install 'moto[server]'; kubectl)`
+  if (missing.length) return `missing on PATH: ${missing.join(', ')} (Debian: apt-get install iproute2 iptables dnsmasq bind9-dnsutils openssl wireguard-tools wireguard-go; pip install 'moto[server]'; kubectl)`
   if (!existsSync(join(ROOT, 'dist', 'commands', 'check.js'))) return 'the CLI is not built (run npm run build first)'
   const probe = `${RUN_PREFIX}z-probe`
   try {

@@ -1,7 +1,8 @@
 /**
- * The two value sets the network lab runs with: different names, CIDRs, regions, tailnet addresses
- * and "internet" ranges, so that nothing in eksdoctor can depend on one example. "Public"
- * addresses come from the documentation ranges (RFC 5737) and exist only inside lab namespaces.
+ * The value sets the network lab runs with: two Tailscale worlds with different names, CIDRs,
+ * regions, tailnet addresses and "internet" ranges, so that nothing in eksdoctor can depend on one
+ * example, and a WireGuard world with values of its own. "Public" addresses come from the
+ * documentation ranges (RFC 5737, RFC 2544) and exist only inside lab namespaces.
  */
 import type { WorldParams } from '../helpers/aws-world.js'
 
@@ -31,8 +32,14 @@ export interface LabParams extends WorldParams {
   sessionName: string
   /** A Route 53 Resolver inbound endpoint in the EKS VPC (subnet 0): the tailnet's split DNS server for the region. */
   inboundResolverIp: string
+  /**
+   * A world whose VPN is a WireGuard server on the router instead of a Tailscale subnet router: the
+   * tunnel's addresses, and the server's "public" address, reached from the workstation's LAN.
+   */
+  wireguard?: { clientAddress: string; serverAddress: string; prefix: number; serverPublicIp: string; wanGateway: string; wanPrefix: number; port: number }
 }
 
+/** The Tailscale worlds, two value sets. */
 export const VALUE_SETS: LabParams[] = [
   {
     tag: 'a',
@@ -84,3 +91,31 @@ export const VALUE_SETS: LabParams[] = [
     inboundResolverIp: '192.168.66.10',
   },
 ]
+
+/** The WireGuard world: a wg-quick client on the workstation, a WireGuard server on the router. */
+export const WIREGUARD_WORLD: LabParams = {
+  tag: 'w',
+  region: 'us-east-2',
+  cluster: 'orders-wg',
+  eksVpcCidr: '10.60.0.0/16',
+  eksSubnetCidrs: ['10.60.10.0/24', '10.60.20.0/24'],
+  vpnVpcCidr: '172.22.0.0/16',
+  vpnSubnetCidr: '172.22.1.0/24',
+  endpointIps: ['10.60.10.15', '10.60.20.40'],
+  vpnRouterIp: '172.22.1.9',
+  roleName: 'orders-oncall',
+  rolePath: '/',
+  endpointHost: '7C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F.sk2.us-east-2.eks.amazonaws.com',
+  oldEndpointHost: '0F1E2D3C4B5A69788796A5B4C3D2E1F0.sk2.us-east-2.eks.amazonaws.com',
+  clusterTypo: 'orders-wq',
+  staleIp: '10.60.10.99',
+  publicIp: '203.0.113.30',
+  workstationTailnetIp: '100.64.9.2',
+  routerTailnetIp: '100.64.9.3',
+  lan: { address: '192.0.2.50', gateway: '192.0.2.49', prefix: 28 },
+  deadProxy: 'http://192.0.2.49:3128',
+  sessionName: 'wg-oncall',
+  inboundResolverIp: '10.60.10.53',
+  // Benchmark addresses (RFC 2544) for the server's "public" side: they exist only in the lab.
+  wireguard: { clientAddress: '10.250.0.2', serverAddress: '10.250.0.1', prefix: 24, serverPublicIp: '198.18.7.1', wanGateway: '198.18.7.254', wanPrefix: 24, port: 51820 },
+}

@@ -27,6 +27,7 @@ import {
   AcceptVpcPeeringConnectionCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteCommand,
+  CreateSecurityGroupCommand,
   CreateVpcPeeringConnectionCommand,
   DeleteNetworkAclEntryCommand,
   DeleteVpcPeeringConnectionCommand,
@@ -37,6 +38,7 @@ import {
 } from '@aws-sdk/client-ec2'
 import { AssumeRoleCommand } from '@aws-sdk/client-sts'
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer, request as httpRequest, type Server as HttpServer } from 'node:http'
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
@@ -65,6 +67,8 @@ const TAILSCALE_SUBNET_MARK = '0x40000/0xff0000'
 const FAB_TABLE_VPN = '200'
 const FAB_TABLE_EKS = ['201', '202'] as const
 const CLI_TIMEOUT_MS = 60_000
+/** The WireGuard server's interface on the router (the workstation's is wg0). */
+const WG_SERVER_IF = 'wgs0'
 /** tailscale0's MTU, as tailscaled sets it. */
 const WS_TAILSCALE_MTU = 1280
 const RELAY = resolve(import.meta.dirname, 'relay.mjs')
@@ -187,6 +191,14 @@ export class LabWorld {
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('moto AssumeRole returned no credentials')
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken }
     }
+    if (p.wireguard) {
+      // The WireGuard server's own group admits its UDP port from anywhere, as its setup guides say.
+      const { ec2 } = this.aws
+      const group = await ec2.send(new CreateSecurityGroupCommand({ VpcId: this.aws.vpnVpcId, GroupName: `${p.cluster}-wireguard`, Description: 'WireGuard server' }))
+      const GroupId = group.GroupId as string
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId, IpPermissions: [{ IpProtocol: 'udp', FromPort: p.wireguard.port, ToPort: p.wireguard.port, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }))
+      await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: this.aws.routerInstanceId, Groups: [GroupId] }))
+    }
     this.creds = await assume(p.sessionName)
     this.expiredCreds = await assume(`${p.sessionName.replace(/@.*/, '')}-yesterday`)
     this.expiredTokens.add(this.expiredCreds.sessionToken)
@@ -260,33 +272,45 @@ export class LabWorld {
       ip(b, 'link', 'set', bName, 'up')
     }
 
-    // The workstation: tailscale0 toward the router, eth0 toward the internet (default route).
-    veth(ws, 'tailscale0', vpn, 'tsr')
+    // The workstation: eth0 toward the internet (default route); the tunnel toward the router.
     veth(ws, 'eth0', inet, 'lan0')
     veth(vpn, 'vpc0', fab, 'vpnsn')
     veth(fab, 'ekssn', eks, 'eth0')
-    ip(ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU))
-    ip(ws, 'addr', 'add', `${p.workstationTailnetIp}/32`, 'dev', 'tailscale0')
     ip(ws, 'addr', 'add', `${p.lan.address}/${p.lan.prefix}`, 'dev', 'eth0')
     ip(ws, 'route', 'add', 'default', 'via', p.lan.gateway, 'dev', 'eth0')
-    // As tailscaled installs them: table 52, looked up by rule 5270, no gateway.
-    ip(ws, 'route', 'add', `${p.routerTailnetIp}/32`, 'dev', 'tailscale0', 'table', TAILSCALE_TABLE)
-    ip(ws, 'route', 'add', p.eksVpcCidr, 'dev', 'tailscale0', 'table', TAILSCALE_TABLE)
-    ip(ws, 'rule', 'add', 'pref', TAILSCALE_RULE_PREF, 'lookup', TAILSCALE_TABLE)
 
     // The dead-end internet: the LAN gateway, and the public endpoint address that drops 443.
     ip(inet, 'addr', 'add', `${p.lan.gateway}/${p.lan.prefix}`, 'dev', 'lan0')
     ip(inet, 'addr', 'add', `${p.publicIp}/32`, 'dev', 'lo')
     this.iptables(inet, '-A', 'INPUT', '-p', 'tcp', '--dport', '443', '-j', 'DROP')
 
-    // The subnet router: tailnet side (answers ARP for the routes it carries, as a tun would take
-    // every packet), VPC side, forwarding, and Tailscale's SNAT of what came from the tailnet.
-    ip(vpn, 'addr', 'add', `${p.routerTailnetIp}/32`, 'dev', 'tsr')
-    ip(vpn, 'route', 'add', `${p.workstationTailnetIp}/32`, 'dev', 'tsr')
     ip(vpn, 'addr', 'add', `${p.vpnRouterIp}/${prefixOf(p.vpnSubnetCidr)}`, 'dev', 'vpc0')
     ip(vpn, 'route', 'add', 'default', 'via', hostIn(p.vpnSubnetCidr, 1), 'dev', 'vpc0')
-    sysctl(vpn, 'net.ipv4.ip_forward=1', 'net.ipv4.conf.tsr.proxy_arp=1', 'net.ipv4.neigh.tsr.proxy_delay=0', 'net.ipv4.tcp_synack_retries=0')
-    this.iptables(vpn, '-t', 'mangle', '-A', 'PREROUTING', '-i', 'tsr', '-j', 'MARK', '--set-xmark', TAILSCALE_SUBNET_MARK)
+    if (p.wireguard) {
+      // The WireGuard server's public side, reached from the workstation's LAN across the "internet";
+      // its wg0 comes up with wireguard-go in startProcesses.
+      const wg = p.wireguard
+      veth(vpn, 'wan0', inet, 'vpnwan')
+      ip(inet, 'addr', 'add', `${wg.wanGateway}/${wg.wanPrefix}`, 'dev', 'vpnwan')
+      sysctl(inet, 'net.ipv4.ip_forward=1')
+      ip(vpn, 'addr', 'add', `${wg.serverPublicIp}/${wg.wanPrefix}`, 'dev', 'wan0')
+      ip(vpn, 'route', 'add', networkOf(p.lan.address, p.lan.prefix), 'via', wg.wanGateway, 'dev', 'wan0')
+      sysctl(vpn, 'net.ipv4.ip_forward=1', 'net.ipv4.tcp_synack_retries=0')
+    } else {
+      veth(ws, 'tailscale0', vpn, 'tsr')
+      ip(ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU))
+      ip(ws, 'addr', 'add', `${p.workstationTailnetIp}/32`, 'dev', 'tailscale0')
+      // As tailscaled installs them: table 52, looked up by rule 5270, no gateway.
+      ip(ws, 'route', 'add', `${p.routerTailnetIp}/32`, 'dev', 'tailscale0', 'table', TAILSCALE_TABLE)
+      ip(ws, 'route', 'add', p.eksVpcCidr, 'dev', 'tailscale0', 'table', TAILSCALE_TABLE)
+      ip(ws, 'rule', 'add', 'pref', TAILSCALE_RULE_PREF, 'lookup', TAILSCALE_TABLE)
+      // The subnet router: tailnet side (answers ARP for the routes it carries, as a tun would take
+      // every packet), VPC side, forwarding, and Tailscale's SNAT of what came from the tailnet.
+      ip(vpn, 'addr', 'add', `${p.routerTailnetIp}/32`, 'dev', 'tsr')
+      ip(vpn, 'route', 'add', `${p.workstationTailnetIp}/32`, 'dev', 'tsr')
+      sysctl(vpn, 'net.ipv4.ip_forward=1', 'net.ipv4.conf.tsr.proxy_arp=1', 'net.ipv4.neigh.tsr.proxy_delay=0', 'net.ipv4.tcp_synack_retries=0')
+      this.iptables(vpn, '-t', 'mangle', '-A', 'PREROUTING', '-i', 'tsr', '-j', 'MARK', '--set-xmark', TAILSCALE_SUBNET_MARK)
+    }
 
     // The VPC routers: a gateway address per subnet, one route table per subnet.
     ip(fab, 'addr', 'add', `${hostIn(p.vpnSubnetCidr, 1)}/${prefixOf(p.vpnSubnetCidr)}`, 'dev', 'vpnsn')
@@ -316,7 +340,7 @@ export class LabWorld {
     this.iptables(eks, '-A', 'INPUT', '-p', 'tcp', '--dport', '443', '-j', 'DROP')
 
     // Baseline links that faults take away; `reset` puts back what a fault removed.
-    this.iptables(vpn, '-t', 'nat', '-A', 'POSTROUTING', '-o', 'vpc0', '-m', 'mark', '--mark', TAILSCALE_SUBNET_MARK, '-j', 'MASQUERADE')
+    this.iptables(vpn, '-t', 'nat', '-A', ...this.snatRule())
     this.iptables(eks, '-I', 'INPUT', '1', ...this.sgAllowRule())
 
     // Counting rules (no target: they only count), one per hop and endpoint IP.
@@ -335,12 +359,12 @@ export class LabWorld {
     const synAck = ['-p', 'tcp', '--sport', '443', '--tcp-flags', 'SYN,ACK', 'SYN,ACK', '-s', address]
     const tag = (hop: Hop) => ['-m', 'comment', '--comment', `edl:${hop}:${address}`]
     return [
-      [vpn, 'PREROUTING', ['-i', 'tsr', ...syn, ...tag('syn:router')]],
+      [vpn, 'PREROUTING', ['-i', this.tunnelIf, ...syn, ...tag('syn:router')]],
       [fab, 'PREROUTING', ['-i', 'vpnsn', ...syn, ...tag('syn:vpn-vpc')]],
       [fab, 'POSTROUTING', ['-o', 'ekssn', ...syn, ...tag('syn:eks-subnet')]],
       [eks, 'OUTPUT', [...synAck, ...tag('synack:endpoint')]],
       [fab, 'POSTROUTING', ['-o', 'vpnsn', ...synAck, ...tag('synack:vpn-vpc')]],
-      [vpn, 'POSTROUTING', ['-o', 'tsr', ...synAck, ...tag('synack:router')]],
+      [vpn, 'POSTROUTING', ['-o', this.tunnelIf, ...synAck, ...tag('synack:router')]],
     ]
   }
 
@@ -372,6 +396,19 @@ export class LabWorld {
         return [address, reached === 0 ? 'none' : HOPS[(reached === -1 ? HOPS.length : reached) - 1]!]
       }),
     )
+  }
+
+  /** The router's source NAT toward the VPC: Tailscale's (by its mark), or a WireGuard server's MASQUERADE of the tunnel. */
+  private snatRule(): string[] {
+    const wg = this.p.wireguard
+    return wg
+      ? ['POSTROUTING', '-o', 'vpc0', '-s', networkOf(wg.serverAddress, wg.prefix), '-j', 'MASQUERADE']
+      : ['POSTROUTING', '-o', 'vpc0', '-m', 'mark', '--mark', TAILSCALE_SUBNET_MARK, '-j', 'MASQUERADE']
+  }
+
+  /** The router's side of the tunnel, where the workstation's packets come in. */
+  private get tunnelIf(): string {
+    return this.p.wireguard ? WG_SERVER_IF : 'tsr'
   }
 
   private sgAllowRule(): string[] {
@@ -433,9 +470,58 @@ export class LabWorld {
     )
     const answers = await waitFor(() => this.dig(p.endpointHost) !== undefined, 10_000, 100)
     if (!answers) throw new Error(`dnsmasq in ${ws} does not answer: ${this.dnsmasq.stderr()}`)
+    if (p.wireguard) {
+      await this.startWireguard()
+      return
+    }
     // The tailscale double, on the PATH the CLI gets.
     copyFileSync(TAILSCALE_DOUBLE, join(this.binDir, 'tailscale'))
     chmodSync(join(this.binDir, 'tailscale'), 0o755)
+  }
+
+  /** The server's and the workstation's public keys, once startWireguard made them. */
+  wgKeys = { server: '', client: '' }
+
+  /**
+   * A real WireGuard tunnel (wireguard-go, userspace: no kernel module needed): the server on the
+   * router listening on its public address, the workstation as a wg-quick client would set it up
+   * (its address, the peer with AllowedIPs, a route for the EKS VPC through wg0).
+   */
+  private async startWireguard(): Promise<void> {
+    const p = this.p
+    const wg = p.wireguard!
+    const { ws, vpn } = this.ns
+    const keyPair = (name: string) => {
+      const { publicKey, privateKey } = generateKeyPairSync('x25519')
+      const b64 = (jwk: string | undefined) => Buffer.from(jwk ?? '', 'base64url').toString('base64')
+      const path = join(this.dir, `${name}.key`)
+      writeFileSync(path, `${b64(privateKey.export({ format: 'jwk' }).d)}\n`, { mode: 0o600 })
+      return { path, publicKey: b64(publicKey.export({ format: 'jwk' }).x) }
+    }
+    const server = keyPair('wg-server')
+    const client = keyPair('wg-client')
+    this.wgKeys = { server: server.publicKey, client: client.publicKey }
+    // wireguard-go's control socket is /var/run/wireguard/<name>.sock, one directory for every
+    // namespace: the server's interface needs a name of its own.
+    for (const [ns, name] of [[ws, 'wg0'], [vpn, WG_SERVER_IF]] as const) {
+      // wireguard-go declines to run on Linux (which has the kernel module) unless told to.
+      this.processes.push(await spawnIn(ns, 'env', ['WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1', 'wireguard-go', '-f', name]))
+      const up = await waitFor(() => runIn(ns, 'ip', ['link', 'show', name], { allowFail: true }) !== '', 5_000, 50)
+      if (!up) throw new Error(`wireguard-go did not create ${name} in ${ns}`)
+    }
+    runIn(vpn, 'wg', ['set', WG_SERVER_IF, 'private-key', server.path, 'listen-port', String(wg.port), 'peer', client.publicKey, 'allowed-ips', `${wg.clientAddress}/32`])
+    runIn(vpn, 'ip', ['addr', 'add', `${wg.serverAddress}/${wg.prefix}`, 'dev', WG_SERVER_IF])
+    runIn(vpn, 'ip', ['link', 'set', WG_SERVER_IF, 'up'])
+    runIn(ws, 'wg', ['set', 'wg0', 'private-key', client.path, ...this.wgClientPeer()])
+    runIn(ws, 'ip', ['addr', 'add', `${wg.clientAddress}/${wg.prefix}`, 'dev', 'wg0'])
+    runIn(ws, 'ip', ['link', 'set', 'wg0', 'up'])
+    runIn(ws, 'ip', ['route', 'add', p.eksVpcCidr, 'dev', 'wg0'])
+  }
+
+  /** The workstation's peer: the server, its endpoint, and the AllowedIPs a correct config has. */
+  private wgClientPeer(allowedIps = [`${this.p.wireguard!.serverAddress}/32`, this.p.eksVpcCidr]): string[] {
+    const wg = this.p.wireguard!
+    return ['peer', this.wgKeys.server, 'endpoint', `${wg.serverPublicIp}:${wg.port}`, 'allowed-ips', allowedIps.join(',')]
   }
 
   /** What the workstation's resolver answers for `host` (A records), undefined when it does not answer. */
@@ -450,6 +536,11 @@ export class LabWorld {
   /** Undoes every fault (newest first) and puts the world back to healthy. */
   async reset(): Promise<void> {
     while (this.undo.length) await this.undo.pop()!()
+    // A fresh WireGuard session, so initiations a fault left unanswered do not delay the next scenario's.
+    if (this.p.wireguard && this.wgKeys.server) {
+      runIn(this.ns.ws, 'wg', ['set', 'wg0', 'peer', this.wgKeys.server, 'remove'])
+      this.restoreWorkstationTunnel()
+    }
     await this.setDns([...this.p.endpointIps])
     this.setTailscale(HEALTHY_TAILSCALE)
     this.setAccessEntries([{ principalArn: this.aws.roleArn, policies: [{ policyArn: CLUSTER_ADMIN_POLICY, accessScope: { type: 'cluster' } }] }])
@@ -496,7 +587,7 @@ export class LabWorld {
   /** The subnet router is offline in the tailnet: nothing it used to carry arrives. */
   peerOffline(): void {
     this.setTailscale({ ...HEALTHY_TAILSCALE, online: false })
-    const rules = [['INPUT', '-i', 'tsr', '-j', 'DROP'], ['FORWARD', '-i', 'tsr', '-j', 'DROP']]
+    const rules = [['INPUT', '-i', this.tunnelIf, '-j', 'DROP'], ['FORWARD', '-i', this.tunnelIf, '-j', 'DROP']]
     for (const rule of rules) this.iptables(this.ns.vpn, '-I', ...rule)
     this.onReset(() => rules.forEach((rule) => this.iptables(this.ns.vpn, '-D', ...rule)))
   }
@@ -603,7 +694,7 @@ export class LabWorld {
 
   /** The subnet router forwards tailnet traffic without source NAT (--snat-subnet-routes=false). */
   snatOff(): void {
-    const rule = ['POSTROUTING', '-o', 'vpc0', '-m', 'mark', '--mark', TAILSCALE_SUBNET_MARK, '-j', 'MASQUERADE']
+    const rule = this.snatRule()
     this.iptables(this.ns.vpn, '-t', 'nat', '-D', ...rule)
     this.onReset(() => this.iptables(this.ns.vpn, '-t', 'nat', '-A', ...rule))
   }
@@ -634,7 +725,7 @@ export class LabWorld {
 
   /** A TLS-inspecting box on the router intercepts 443 and presents its own certificate. */
   mitm(): void {
-    const rule = ['PREROUTING', '-i', 'tsr', '-p', 'tcp', '--dport', '443', '-j', 'REDIRECT', '--to-ports', String(MITM_PORT)]
+    const rule = ['PREROUTING', '-i', this.tunnelIf, '-p', 'tcp', '--dport', '443', '-j', 'REDIRECT', '--to-ports', String(MITM_PORT)]
     this.iptables(this.ns.vpn, '-t', 'nat', '-I', ...rule)
     this.onReset(() => this.iptables(this.ns.vpn, '-t', 'nat', '-D', ...rule))
   }
@@ -650,16 +741,52 @@ export class LabWorld {
     const handshakeOnly = o.tlsHandshakeOnly ? ['-m', 'u32', '--u32', '0>>22&0x3C@12>>26&0x3C@0>>24=0x16'] : []
     const rule =
       direction === 'to-workstation'
-        ? ['FORWARD', '-o', 'tsr', '-p', 'tcp', '--sport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
-        : ['FORWARD', '-i', 'tsr', '-p', 'tcp', '--dport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
+        ? ['FORWARD', '-o', this.tunnelIf, '-p', 'tcp', '--sport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
+        : ['FORWARD', '-i', this.tunnelIf, '-p', 'tcp', '--dport', '443', ...size, ...handshakeOnly, '-j', 'DROP']
     this.iptables(this.ns.vpn, '-I', ...rule)
     this.onReset(() => this.iptables(this.ns.vpn, '-D', ...rule))
   }
 
   /** Runs a fix's command in the workstation namespace as root (sudo dropped); the workstation's links are put back on reset. */
   applyWorkstationFix(command: string): void {
-    runIn(this.ns.ws, 'sh', ['-c', command.replace(/^sudo /, '')])
-    this.onReset(() => void run('ip', ['-n', this.ns.ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU)]))
+    runIn(this.ns.ws, 'sh', ['-c', command.replace(/(^|&& )sudo /g, '$1')])
+    this.onReset(() => this.restoreWorkstationTunnel())
+  }
+
+  /** Runs a fix's command on the router (sudo and the trailing `# on ...` dropped); an iptables rule it appends is deleted on reset. */
+  applyRouterFix(command: string): void {
+    const line = command.replace(/\s+#.*$/, '').replace(/^sudo /, '')
+    runIn(this.ns.vpn, 'sh', ['-c', line])
+    if (/^iptables .* -A /.test(line)) this.onReset(() => void runIn(this.ns.vpn, 'sh', ['-c', line.replace(' -A ', ' -D ')]))
+  }
+
+  private restoreWorkstationTunnel(): void {
+    if (!this.p.wireguard) {
+      run('ip', ['-n', this.ns.ws, 'link', 'set', 'tailscale0', 'mtu', String(WS_TAILSCALE_MTU)])
+      return
+    }
+    runIn(this.ns.ws, 'wg', ['set', 'wg0', ...this.wgClientPeer()])
+    runIn(this.ns.ws, 'ip', ['route', 'replace', this.p.eksVpcCidr, 'dev', 'wg0'])
+  }
+
+  /** The workstation's WireGuard config lacks the EKS CIDR in AllowedIPs, so wg-quick installed no route for it. */
+  wgWithoutEksCidr(): void {
+    runIn(this.ns.ws, 'wg', ['set', 'wg0', ...this.wgClientPeer([`${this.p.wireguard!.serverAddress}/32`])])
+    runIn(this.ns.ws, 'ip', ['route', 'del', this.p.eksVpcCidr, 'dev', 'wg0'])
+    this.onReset(() => this.restoreWorkstationTunnel())
+  }
+
+  /**
+   * The WireGuard server is unreachable (down, or UDP to it blocked), and the workstation's session
+   * is gone (a laptop back from sleep): its peer shows no handshake.
+   */
+  wgServerUnreachable(): void {
+    const wg = this.p.wireguard!
+    const rule = ['INPUT', '-i', 'wan0', '-p', 'udp', '--dport', String(wg.port), '-j', 'DROP']
+    this.iptables(this.ns.vpn, '-I', ...rule)
+    runIn(this.ns.ws, 'wg', ['set', 'wg0', 'peer', this.wgKeys.server, 'remove'])
+    runIn(this.ns.ws, 'wg', ['set', 'wg0', ...this.wgClientPeer()])
+    this.onReset(() => this.iptables(this.ns.vpn, '-D', ...rule))
   }
 
   /** Runs the real kubectl in the workstation with the operator's kubeconfig (and `env` on top). */
@@ -800,6 +927,12 @@ function intToIp(n: number): string {
 
 function prefixOf(cidr: string): string {
   return cidr.split('/')[1] ?? '32'
+}
+
+/** The network an address with that prefix length is in, as a CIDR. */
+function networkOf(address: string, prefix: number): string {
+  const size = 2 ** (32 - prefix)
+  return `${intToIp(Math.floor(ipToInt(address) / size) * size)}/${prefix}`
 }
 
 /** The n-th address of a CIDR (1 is the VPC router's, as in AWS). */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Platform } from '../../../../src/platform/env.js'
 import type { ResolvedEndpoint } from '../../../../src/probes/dns/system.js'
 import type { RouteVerdict } from '../../../../src/probes/routing/local-route.js'
@@ -78,7 +78,7 @@ describe('routing.wireguard', () => {
     expect(outcome.status).toBe('pass')
     expect(outcome.detail).toBe('10.40.1.21 via wg0 peer Yl2v5c8d… (handshake renewed now)')
     expect(outcome.data).toMatchObject({ carriers: [{ ip: '10.40.1.21', iface: 'wg0', endpoint: '198.18.40.10:51820' }], tunnelAddresses: { wg0: '10.250.0.2/32' } })
-    expect(env.record.connects).toEqual([{ ip: '10.40.1.21', port: 443, timeoutMs: 1500 }])
+    expect(env.record.connects).toEqual([{ ip: '10.40.1.21', port: 443, timeoutMs: 2000 }])
   })
 
   it.each([
@@ -87,16 +87,20 @@ describe('routing.wireguard', () => {
   ])('fails WG_HANDSHAKE_STALE when the peer answers no handshake after the check sends through it ($said)', async ({ handshake, said }) => {
     const now = 1_796_000_000_000
     const dump = clientDump({ allowed: '192.168.0.0/16', handshake, endpoint: '203.0.113.77:51820' })
-    const { outcome } = await run({
+    // WireGuard re-sends an initiation at most every 5 s: the check waits 5.5 s (here on fake timers), reading the dump every 250 ms.
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const pending = run({
       ips: ['192.168.70.9', '192.168.85.200'],
       routes: [route('192.168.70.9', 'wg0', 'vpn'), route('192.168.85.200', 'wg0', 'vpn')],
-      exec: [...Array.from({ length: 7 }, () => ({ file: 'wg', args: DUMP, stdout: dump })), WG0_ADDR],
+      exec: [...Array.from({ length: 1 + 22 }, () => ({ file: 'wg', args: DUMP, stdout: dump })), WG0_ADDR],
       net: { '192.168.70.9:443': 'TCP_TIMEOUT' },
       now,
     })
+    await vi.advanceTimersByTimeAsync(6000)
+    const { outcome } = await pending.finally(() => vi.useRealTimers())
     expect(outcome).toMatchObject({ status: 'fail', code: 'WG_HANDSHAKE_STALE', category: 'routing' })
     expect(outcome.detail).toBe(
-      `wg0's peer Yl2v5c8d… at 203.0.113.77:51820 carries 192.168.70.9, 192.168.85.200, but ${said} and none completed within 1500 ms of sending through it: the tunnel is down (the server does not answer on UDP 51820)`,
+      `wg0's peer Yl2v5c8d… at 203.0.113.77:51820 carries 192.168.70.9, 192.168.85.200, but ${said} and none completed within 5.5 s of sending through it: the tunnel is down (the server does not answer on UDP 51820)`,
     )
     expect(outcome.fixes?.[0]?.commands).toEqual([
       'sudo wg show wg0 latest-handshakes   # 0 or an old time: no answer',
