@@ -3,7 +3,7 @@
  * (first file to set a name or current-context wins, missing files ignored), else ~/.kube/config.
  * Relative file references resolve against the file that holds them.
  */
-import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path'
+import { delimiter, dirname, isAbsolute, join, posix, resolve, win32 } from 'node:path'
 import { usageError } from '../errors.js'
 
 type Dict = Record<string, unknown>
@@ -15,12 +15,19 @@ export interface Located<T> {
   file: string
 }
 
+/** The three lists of a kubeconfig, by their key. */
+export type EntryKind = 'clusters' | 'users' | 'contexts'
+
 export interface KubeconfigView {
   files: string[]
   currentContext?: string
+  /** Every file's own current-context, in KUBECONFIG order: only the first one counts. */
+  currentContexts: { file: string; name: string }[]
   clusters: Map<string, Located<Dict>>
   users: Map<string, Located<Dict>>
   contexts: Map<string, Located<Dict>>
+  /** Entries a later file defines under a name an earlier file already set: kubectl ignores them. */
+  shadowed: (Located<Dict> & { kind: EntryKind })[]
 }
 
 export interface LoadOptions {
@@ -57,7 +64,9 @@ export async function parseKubeconfigText(text: string, file: string): Promise<D
 }
 
 export function kubeconfigPaths(o: Pick<LoadOptions, 'explicitPath' | 'vars' | 'homedir' | 'platform'>): { paths: string[]; explicit: boolean } {
-  if (o.explicitPath) return { paths: [resolve(o.explicitPath)], explicit: true }
+  // The path rules of the platform named (the machine's own when none is): a Windows path stays one in a test on Linux.
+  const path = o.platform === 'win32' ? win32 : o.platform ? posix : { resolve, join }
+  if (o.explicitPath) return { paths: [path.resolve(o.explicitPath)], explicit: true }
   const sep = o.platform === 'win32' ? ';' : delimiter
   const seen = new Set<string>()
   // Blank parts (`KUBECONFIG=': :'`, a stray leading or trailing separator) name no file: kubectl skips them.
@@ -65,14 +74,14 @@ export function kubeconfigPaths(o: Pick<LoadOptions, 'explicitPath' | 'vars' | '
     .split(sep)
     .map((p) => p.trim())
     .filter(Boolean)
-    .map((p) => resolve(p))
+    .map((p) => path.resolve(p))
     .filter((p) => (seen.has(p) ? false : (seen.add(p), true)))
-  return { paths: paths.length > 0 ? paths : [join(o.homedir, '.kube', 'config')], explicit: false }
+  return { paths: paths.length > 0 ? paths : [path.join(o.homedir, '.kube', 'config')], explicit: false }
 }
 
 export async function loadKubeconfig(o: LoadOptions): Promise<KubeconfigView> {
   const { paths, explicit } = kubeconfigPaths(o)
-  const view: KubeconfigView = { files: [], clusters: new Map(), users: new Map(), contexts: new Map() }
+  const view: KubeconfigView = { files: [], currentContexts: [], clusters: new Map(), users: new Map(), contexts: new Map(), shadowed: [] }
   for (const path of paths) {
     const text = await o.readText(path)
     if (text === undefined) {
@@ -81,8 +90,9 @@ export async function loadKubeconfig(o: LoadOptions): Promise<KubeconfigView> {
     }
     const doc = await parseKubeconfigText(text, path)
     view.files.push(path)
-    if (!view.currentContext && typeof doc['current-context'] === 'string' && doc['current-context']) {
-      view.currentContext = doc['current-context']
+    if (typeof doc['current-context'] === 'string' && doc['current-context']) {
+      view.currentContext ??= doc['current-context']
+      view.currentContexts.push({ file: path, name: doc['current-context'] })
     }
     for (const [key, field] of [
       ['clusters', 'cluster'],
@@ -92,7 +102,9 @@ export async function loadKubeconfig(o: LoadOptions): Promise<KubeconfigView> {
       for (const item of (doc[key] as unknown[] | undefined) ?? []) {
         if (!isDict(item) || typeof item.name !== 'string') continue
         const map = view[key]
-        if (!map.has(item.name)) map.set(item.name, { name: item.name, value: isDict(item[field]) ? (item[field] as Dict) : {}, file: path })
+        const entry = { name: item.name, value: isDict(item[field]) ? (item[field] as Dict) : {}, file: path }
+        if (!map.has(item.name)) map.set(item.name, entry)
+        else if (map.get(item.name)?.file !== path) view.shadowed.push({ ...entry, kind: key })
       }
     }
   }

@@ -123,6 +123,8 @@ export interface FsApi {
   readText(path: string): Promise<string | undefined>
   /** Size and modification time, to tell whether a file changed. */
   stat(path: string): Promise<{ size: number; mtimeMs: number } | undefined>
+  /** Whether this user may write the file or directory (access W_OK); undefined when it does not exist. */
+  writable(path: string): Promise<boolean | undefined>
   homedir(): string
 }
 

@@ -43,6 +43,7 @@ export function createRealEnv(vars: Readonly<Record<string, string | undefined>>
           return undefined
         }
       },
+      writable: (path) => import('node:fs/promises').then((fs) => fs.access(path, fs.constants.W_OK).then(() => true, (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? undefined : false))),
       homedir: () => vars.HOME ?? homedir(),
     },
     cache: createFileCache(cacheDir(vars, platform)),

@@ -6,7 +6,15 @@ import { tokenProbe } from './authn/token.js'
 import { whoamiProbe } from './authn/whoami.js'
 import { accessReviewProbe } from './authz/access-review.js'
 import { contextProbe } from './kubeconfig/context.js'
+import { execCommandProbe } from './kubeconfig/exec-command.js'
+import { execOutputProbe } from './kubeconfig/exec-output.js'
+import { execProfileProbe } from './kubeconfig/exec-profile.js'
+import { guiPathProbe } from './kubeconfig/gui-path.js'
 import { kubectlProbe } from './kubeconfig/kubectl.js'
+import { lockProbe } from './kubeconfig/lock.js'
+import { pathVariableProbe } from './kubeconfig/path-variable.js'
+import { shadowedProbe } from './kubeconfig/shadowed.js'
+import { writableProbe } from './kubeconfig/writable.js'
 import { viaProxyProbe } from './apiserver/via-proxy.js'
 import { describeProbe } from './cluster/describe.js'
 import { endpointAccessProbe } from './cluster/endpoint-access.js'
@@ -67,6 +75,15 @@ export const PROBES: readonly AnyProbe[] = [
   whoamiProbe,
   accessEntryProbe,
   accessReviewProbe,
+  // The files kubectl reads and writes, then the context against the cluster, then what its exec entry runs as.
+  pathVariableProbe,
+  lockProbe,
+  writableProbe,
   contextProbe,
+  shadowedProbe,
+  execCommandProbe,
+  guiPathProbe,
+  execOutputProbe,
+  execProfileProbe,
   kubectlProbe,
 ]

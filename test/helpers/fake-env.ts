@@ -9,7 +9,7 @@
  * - fs.readText answers from a path → text map and gives undefined for other paths (as the real one).
  */
 import { readFileSync } from 'node:fs'
-import { basename } from 'node:path'
+import { basename, posix, win32 } from 'node:path'
 import { isIP } from 'node:net'
 import type { AwsCallOptions, AwsClients, AwsResult, ClusterInfo } from '../../src/aws/clients.js'
 import { probeContext } from '../../src/engine/run.js'
@@ -176,6 +176,11 @@ export interface FakeEnvOptions {
   files?: Record<string, string>
   /** path → size and mtime, as fs.stat answers (undefined for other paths). */
   stats?: Record<string, { size: number; mtimeMs: number }>
+  /**
+   * path → whether this user may write it, as fs.writable answers. Paths not listed: writable when
+   * they are in files or stats or a directory above one of them, else they do not exist (undefined).
+   */
+  writable?: Record<string, boolean>
   /** name → value already in the persistent cache. */
   cache?: Record<string, unknown>
   home?: string
@@ -194,6 +199,7 @@ export interface FakeRecord {
   listClusters: AwsCallOptions[]
   reads: string[]
   stats: string[]
+  writableChecks: string[]
   cacheWrites: { name: string; value: unknown }[]
 }
 
@@ -273,10 +279,20 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
     listClusters: [],
     reads: [],
     stats: [],
+    writableChecks: [],
     cacheWrites: [],
   }
   // A copy, so what the probe writes never changes the test's table.
   const cacheStore = new Map<string, unknown>(Object.entries(structuredClone(o.cache ?? {})))
+  // Every file given, and every directory above one, exists.
+  const existing = new Set<string>()
+  const dirname = (p: string) => (p.includes('\\') ? win32.dirname(p) : posix.dirname(p))
+  for (const path of [...Object.keys(o.files ?? {}), ...Object.keys(o.stats ?? {})]) {
+    for (let p = path; !existing.has(p); p = dirname(p)) {
+      existing.add(p)
+      if (dirname(p) === p) break
+    }
+  }
   const keys = (table: object | undefined) => Object.keys(table ?? {}).join(', ') || '(none)'
 
   const env: FakeEnv = {
@@ -362,6 +378,11 @@ export function fakeEnv(o: FakeEnvOptions = {}): FakeEnv {
       async stat(path) {
         record.stats.push(path)
         return o.stats?.[path]
+      },
+      async writable(path) {
+        record.writableChecks.push(path)
+        if (o.writable && path in o.writable) return o.writable[path]
+        return existing.has(path) ? true : undefined
       },
       homedir: () => o.home ?? '/home/tester',
     },

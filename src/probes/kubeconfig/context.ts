@@ -4,17 +4,17 @@
  * its cluster ARN, the cluster its exec entry signs for, or its server). Each is checked: server
  * URL against DescribeCluster's endpoint (a recreated cluster leaves a stale one), the CA against
  * the cluster's, the exec apiVersion (v1alpha1 is refused by kubectl 1.24+), the exec command on
- * PATH (and an AWS CLI too old to answer v1beta1), the cluster name and region it signs for, and
- * the profile it signs with.
+ * PATH (and an AWS CLI too old to answer v1beta1), and the cluster name and region it signs for
+ * (the profile it signs with, the shape of its command and its output format have probes of their own).
  * Evidence: each context with how it was found and what is wrong with it.
  * Fix: the exact `eksdoctor kubeconfig` / `aws eks update-kubeconfig`, or the command that writes
  * a context when there is none.
  */
 import type { ClusterInfo } from '../../aws/clients.js'
-import { listProfiles } from '../../aws/profiles.js'
 import { defineProbe, type Fix, type ProbeContext, type Target } from '../../engine/types.js'
 import { buildRewriteEntryFix, buildUpgradeAwsCliFix, buildWriteEntryFix } from '../../fixes/kubeconfig.js'
 import { readContext, targetsCluster, type ContextInfo } from '../../kube/contexts.js'
+import { isPathCommand } from '../../kube/exec-entries.js'
 import { loadKubeconfig } from '../../kube/kubeconfig.js'
 
 /** A context that targets the cluster, and what is wrong with it. */
@@ -74,7 +74,6 @@ async function judgeContext(
   ctx: ProbeContext<never, 'cluster.describe' | 'env.tools'>,
   info: ContextInfo,
   cluster: ClusterInfo | undefined,
-  profiles: () => Promise<{ names: string[]; files: string[] }>,
 ): Promise<Judged> {
   const problems: string[] = []
   const fixes: Fix[] = []
@@ -90,8 +89,9 @@ async function judgeContext(
   if (exec.apiVersion && !ACCEPTED_EXEC.includes(exec.apiVersion)) {
     problems.push(`its exec entry uses ${exec.apiVersion}, which kubectl 1.24+ refuses (exec plugin: invalid apiVersion)`)
   }
-  const onPath = exec.command.includes('/') || exec.command.includes('\\') ? await ctx.env.fs.stat(exec.command) : await ctx.env.which(exec.command)
-  if (!onPath) problems.push(`its exec command "${exec.command}" is not on PATH`)
+  const onPath = isPathCommand(exec.command) ? await ctx.env.fs.stat(exec.command) : await ctx.env.which(exec.command)
+  // A whole command line in `command` is kubeconfig.exec-command's finding, with the split it needs.
+  if (!onPath && !/\s/.test(exec.command.trim())) problems.push(`its exec command "${exec.command}" is not on PATH`)
   const aws = ctx.get('env.tools')?.aws
   if (exec.kind === 'aws-cli' && aws?.version && awsCliTooOld(aws.version)) {
     problems.push(`the aws on PATH (${aws.version}) answers get-token in v1alpha1, which kubectl refuses`)
@@ -104,10 +104,7 @@ async function judgeContext(
   if (exec.region && clusterRegion && exec.region !== clusterRegion) {
     problems.push(`its exec entry signs in region ${exec.region}, but the cluster is in ${clusterRegion}`)
   }
-  if (exec.profile) {
-    const known = await profiles()
-    if (!known.names.includes(exec.profile)) problems.push(`its exec entry signs with the AWS profile "${exec.profile}", which is not in ${known.files.join(' or ')}`)
-  }
+  // The profile it signs with, and its SSO session, are kubeconfig.exec-profile's.
   return { problems, fixes }
 }
 
@@ -120,8 +117,6 @@ export const contextProbe = defineProbe({
   async run(ctx) {
     const t = ctx.target
     const cluster = ctx.get('cluster.describe')
-    let profileList: Promise<{ names: string[]; files: string[] }> | undefined
-    const profiles = () => (profileList ??= listProfiles({ vars: ctx.env.vars, homedir: ctx.env.fs.homedir(), readText: ctx.env.fs.readText }))
     const found: (ContextInfo & { foundBy: string; current: boolean })[] = []
     if (t.context) found.push({ ...contextOfTarget(t), foundBy: t.sources.context ?? 'current-context', current: true })
     else if (!cluster) return { status: 'skip', detail: `not run: without the cluster as AWS describes it, no context can be checked against it` }
@@ -154,7 +149,7 @@ export const contextProbe = defineProbe({
         }
       }
     }
-    const judged = await Promise.all(found.map(async (info) => ({ info, ...(await judgeContext(ctx, info, cluster, profiles)) })))
+    const judged = await Promise.all(found.map(async (info) => ({ info, ...(await judgeContext(ctx, info, cluster)) })))
     const data: ContextVerdict[] = judged.map(({ info, problems }) => ({ name: info.name, file: info.file, foundBy: info.foundBy, current: info.current, problems }))
     const evidence = {
       contexts: judged.map(({ info, problems }) => ({

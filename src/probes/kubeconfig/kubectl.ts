@@ -8,6 +8,9 @@
 import { defineProbe } from '../../engine/types.js'
 import { buildRewriteEntryFix } from '../../fixes/kubeconfig.js'
 
+/** Findings about the kubeconfig that make kubectl fail on their own: when one failed, kubectl's failure follows from it. */
+const EXPLAINING = ['kubeconfig.shadowed', 'kubeconfig.exec-command', 'kubeconfig.exec-output', 'kubeconfig.exec-profile'] as const
+
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find(Boolean) ?? ''
 }
@@ -17,6 +20,7 @@ export const kubectlProbe = defineProbe({
   layer: 'kubeconfig',
   title: 'kubectl itself, with your kubeconfig',
   uses: ['apiserver.readyz', 'apiserver.via-proxy', 'authn.whoami', 'kubeconfig.context', 'cluster.describe'],
+  reads: EXPLAINING,
   timeoutMs: 40_000,
   applies: (target) => (target.context || (target.cluster && target.region && target.sources.endpoint !== '--endpoint') ? true : 'no kubeconfig context and no cluster to find one for'),
   async run(ctx) {
@@ -62,7 +66,9 @@ export const kubectlProbe = defineProbe({
       return { status: 'skip', detail: `kubectl fails too, as the checks above explain (${failing})`, evidence }
     }
     const cluster = ctx.get('cluster.describe')
+    const explainedBy = EXPLAINING.find((id) => ctx.result(id)?.status === 'fail')
     return {
+      ...(explainedBy ? { explainedBy } : {}),
       status: 'fail',
       code: 'KUBECONFIG_MISMATCH',
       category: 'kubeconfig',

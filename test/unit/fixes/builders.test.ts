@@ -140,6 +140,45 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
     ],
     buildWriteEntryFix: () => kubeconfig.buildWriteEntryFix({ cluster: w.name, region: w.region, profile: w.profile }),
     buildUpgradeAwsCliFix: () => kubeconfig.buildUpgradeAwsCliFix('1.22.3'),
+    buildExecCommandLineFix: () => [
+      kubeconfig.buildExecCommandLineFix({ file: `/home/op/.kube/${w.name}`, user: w.profile, command: '/usr/local/bin/aws', args: ['eks', 'get-token', '--cluster-name', w.name, '--region', w.region], written: `aws eks get-token --cluster-name ${w.name}`, platform: 'linux' }),
+      kubeconfig.buildExecCommandLineFix({ file: `C:\\Users\\op\\.kube\\${w.name}`, user: w.profile, command: 'C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe', args: ['eks', 'get-token', '--cluster-name', w.name], written: `C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe eks get-token --cluster-name ${w.name}`, platform: 'win32' }),
+    ],
+    buildGuiPathFix: () => [
+      kubeconfig.buildGuiPathFix({ file: '/Users/op/.kube/config', user: w.profile, command: '/opt/homebrew/bin/aws', found: 'aws', guiPath: '/usr/bin:/bin:/usr/sbin:/sbin', platform: 'darwin' }),
+      kubeconfig.buildGuiPathFix({ file: '/home/op/.kube/config', user: w.profile, command: '/home/op/.nvm/versions/node/v22.11.0/bin/node', args: ['/home/op/.nvm/versions/node/v22.11.0/bin/eksdoctor', 'token', '--cluster', w.name, '--region', w.region], found: 'node', guiPath: '/usr/bin:/bin', platform: 'linux' }),
+    ],
+    buildExecOutputFix: () =>
+      (['config', 'exec-env', 'env', 'args'] as const).map((from) =>
+        kubeconfig.buildExecOutputFix({ file: '/home/op/.kube/config', user: w.profile, args: ['--region', w.region, 'eks', 'get-token', '--cluster-name', w.name, '--output', 'json'], output: 'text', from, profile: w.profile, configFile: '/home/op/.aws/config', platform: from === 'env' ? 'win32' : 'linux' }),
+      ),
+    buildExecProfileFix: () => [
+      kubeconfig.buildExecProfileFix({ file: '/home/op/.kube/config', user: w.name, profile: `${w.profile}x`, from: 'exec-env', variable: 'AWS_PROFILE', args: [], suggestion: w.profile, files: ['/home/op/.aws/config'], platform: 'linux' }),
+      kubeconfig.buildExecProfileFix({ file: '/home/op/.kube/config', user: w.name, profile: `${w.profile}x`, from: 'args', variable: 'AWS_PROFILE', args: ['eks', 'get-token', '--profile', `${w.profile}x`], suggestion: w.profile, files: ['/home/op/.aws/config'], platform: 'darwin' }),
+      kubeconfig.buildExecProfileFix({ file: 'C:\\Users\\op\\.kube\\config', user: w.name, profile: 'gone', from: 'env', variable: 'AWS_PROFILE', args: [], files: ['C:\\Users\\op\\.aws\\config'], platform: 'win32' }),
+    ],
+    buildKubeconfigPathFix: () => [
+      kubeconfig.buildKubeconfigPathFix({ paths: [`/home/op/.kube/${w.name}`, '/home/op/.kube/config'], platform: 'linux' }),
+      kubeconfig.buildKubeconfigPathFix({ paths: [], platform: 'darwin' }),
+      kubeconfig.buildKubeconfigPathFix({ paths: [`C:\\Users\\op\\.kube\\${w.name}`], platform: 'win32' }),
+    ],
+    buildStaleLockFix: () => [kubeconfig.buildStaleLockFix({ lock: `/home/op/.kube/${w.name}.lock`, platform: 'linux' }), kubeconfig.buildStaleLockFix({ lock: `C:\\Users\\op\\.kube\\${w.name}.lock`, platform: 'win32' })],
+    buildUnwritableKubeconfigFix: () => [
+      kubeconfig.buildUnwritableKubeconfigFix({ blocked: '/home/op/.kube', file: '/home/op/.kube/config', fileExists: true, home: '/home/op', user: 'op', platform: 'linux' }),
+      kubeconfig.buildUnwritableKubeconfigFix({ blocked: '/home/op/.kube', file: '/home/op/.kube/config', fileExists: true, home: '/home/op', platform: 'darwin' }),
+      kubeconfig.buildUnwritableKubeconfigFix({ blocked: `/etc/${w.name}`, file: `/etc/${w.name}/admin.conf`, fileExists: true, home: '/home/op', user: 'op', kubeconfigPaths: [`/etc/${w.name}/admin.conf`, '/home/op/.kube/config'], platform: 'linux' }),
+      kubeconfig.buildUnwritableKubeconfigFix({ blocked: 'C:\\Users\\op\\.kube', file: 'C:\\Users\\op\\.kube\\config', fileExists: true, home: 'C:\\Users\\op', user: 'op', platform: 'win32' }),
+    ],
+    buildShadowedEntryFix: () => {
+      const base = { name: 'kubernetes', usedFile: '/home/op/.kube/config', ignoredFile: `/home/op/.kube/${w.name}.yaml`, newName: `kubernetes-${w.name}`, referencedBy: ['aws'], platform: 'linux' as const }
+      return [
+        kubeconfig.buildShadowedEntryFix({ ...base, kind: 'clusters', orphan: true, value: { server: `https://${w.host}` } }),
+        kubeconfig.buildShadowedEntryFix({ ...base, kind: 'clusters', orphan: false, value: { server: `https://${w.host}`, 'certificate-authority-data': 'LS0tLS1CRUdJTg==' } }),
+        kubeconfig.buildShadowedEntryFix({ ...base, kind: 'users', orphan: false, value: { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token', '--cluster-name', w.name], env: [{ name: 'AWS_PROFILE', value: w.profile }] } } }),
+        kubeconfig.buildShadowedEntryFix({ ...base, kind: 'users', orphan: false, value: { token: 'never-printed' } }),
+        kubeconfig.buildShadowedEntryFix({ ...base, kind: 'contexts', orphan: false, referencedBy: [], value: { cluster: 'kubernetes', user: 'aws' } }),
+      ]
+    },
     buildSettleWithAwsFix: () => [network.buildSettleWithAwsFix(w.name, w.region, w.profile), network.buildSettleWithAwsFix(undefined, undefined)],
     buildNoProxyFix: () => [proxy.buildNoProxyFix(w.host, 'http://proxy.corp:3128', false), proxy.buildNoProxyFix(w.host, 'http://proxy.corp:3128', true)],
     buildConnectVpnFix: () => routing.buildConnectVpnFix(w.eniIps, 'en0'),

@@ -8,7 +8,7 @@ import { regionFromEndpoint, resolveTarget } from '../../../src/target/resolve-t
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
 
 function memoryFs(files: Record<string, string>, home = '/home/op'): FsApi {
-  return { readText: async (path) => files[path], stat: async () => undefined, homedir: () => home }
+  return { readText: async (path) => files[path], stat: async () => undefined, writable: async () => undefined, homedir: () => home }
 }
 
 function kubeconfig(o: { current?: string; contexts?: string; clusters?: string; users?: string }): string {

@@ -63,7 +63,7 @@ describe('kubeconfig.context with --cluster: every context that targets the clus
     ])
   })
 
-  it.each(WORLDS)('$cluster: finds a context by the cluster its exec entry signs for, across KUBECONFIG files, and names v1alpha1 and a missing profile', async (w) => {
+  it.each(WORLDS)('$cluster: finds a context by the cluster its exec entry signs for, across KUBECONFIG files, and names v1alpha1 (its missing profile is the job of kubeconfig.exec-profile)', async (w) => {
     const a = kubeconfig([{ context: 'unrelated', cluster: 'kind-kind', server: 'https://127.0.0.1:6443', user: '    token: abc' }], 'unrelated')
     const b = kubeconfig([{ context: 'ops', cluster: 'ops-cluster', server: w.endpoint, user: awsUser(w, { apiVersion: 'client.authentication.k8s.io/v1alpha1', profile: 'gone-profile' }) }], undefined, 'b-user')
     const e = env(w, { '/work/a.yaml': a, '/work/b.yaml': b })
@@ -72,7 +72,7 @@ describe('kubeconfig.context with --cluster: every context that targets the clus
     expect(outcome.status).toBe('fail')
     expect(outcome.data?.map((c) => [c.name, c.foundBy, c.current])).toEqual([['ops', 'the cluster its aws exec entry signs for', false]])
     expect(outcome.detail).toContain('client.authentication.k8s.io/v1alpha1, which kubectl 1.24+ refuses')
-    expect(outcome.detail).toContain(`signs with the AWS profile "gone-profile", which is not in ${HOME}/.aws/config or ${HOME}/.aws/credentials`)
+    expect(outcome.detail).not.toContain('gone-profile')
     expect(outcome.fixes?.[0]?.commands[0]).toBe(`eksdoctor kubeconfig --cluster ${w.cluster} --region ${w.region} --profile gone-profile --alias ops`)
   })
 
