@@ -11,6 +11,8 @@ import { bool, child, int, items, text, type XmlElement } from './xml.js'
 export interface EniInfo {
   id: string
   privateIps: string[]
+  /** The IPv6 addresses of a dual-stack cluster's endpoint (from the subnet's IPv6 CIDR, globally unique). */
+  ipv6Ips?: string[]
   subnetId: string
   vpcId: string
   az?: string
@@ -21,6 +23,8 @@ export interface EniInfo {
 export interface VpcInfo {
   id: string
   cidrs: string[]
+  /** IPv6 CIDR blocks associated with the VPC (Amazon's or BYOIP). */
+  ipv6Cidrs?: string[]
   ownerId?: string
   dhcpOptionsId?: string
   enableDnsSupport?: boolean
@@ -220,6 +224,7 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
         return xml.flatMap((page) => items(page, 'networkInterfaceSet')).map((n) => ({
           id: text(n, 'networkInterfaceId') ?? '',
           privateIps: [...new Set(present([text(n, 'privateIpAddress'), ...items(n, 'privateIpAddressesSet').map((p) => text(p, 'privateIpAddress'))]))],
+          ipv6Ips: present(items(n, 'ipv6AddressesSet').map((a) => text(a, 'ipv6Address'))),
           subnetId: text(n, 'subnetId') ?? '',
           vpcId: text(n, 'vpcId') ?? '',
           az: text(n, 'availabilityZone'),
@@ -244,6 +249,11 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
               ]),
             ),
           ],
+          ipv6Cidrs: present(
+            items(v, 'ipv6CidrBlockAssociationSet')
+              .filter((a) => text(child(a, 'ipv6CidrBlockState'), 'state') === 'associated')
+              .map((a) => text(a, 'ipv6CidrBlock')),
+          ),
           ownerId: text(v, 'ownerId'),
           dhcpOptionsId: text(v, 'dhcpOptionsId'),
         }))

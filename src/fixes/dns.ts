@@ -32,13 +32,26 @@ export function vpcResolverOf(vpcCidr: string | undefined): string | undefined {
   return parts.join('.')
 }
 
-/** The domain all of a region's endpoints share (…<region>.eks.amazonaws.com, or api.aws for dual-stack). */
+/**
+ * The suffixes of EKS API endpoints after `<region>.`: IPv4 clusters' (and IPv6 clusters' before
+ * October 2024) `eks.amazonaws.com`, the dual-stack `api.aws` of newer IPv6 clusters, and their
+ * China-partition forms.
+ */
+export const EKS_ENDPOINT_SUFFIXES = ['eks.amazonaws.com.cn', 'eks.amazonaws.com', 'api.amazonwebservices.com.cn', 'api.aws'] as const
+
+/** The domain all of a region's endpoints share (<region>.eks.amazonaws.com, <region>.api.aws, ...). */
 export function endpointDomainOf(host: string, region: string | undefined): string | undefined {
   const lower = host.toLowerCase()
-  for (const suffix of ['eks.amazonaws.com.cn', 'eks.amazonaws.com', 'api.aws']) {
+  for (const suffix of EKS_ENDPOINT_SUFFIXES) {
     if (region && lower.endsWith(`.${region}.${suffix}`)) return `${region}.${suffix}`
   }
   return undefined
+}
+
+/** Whether a host name is an EKS API endpoint's (its unique part is then masked under --redact). */
+export function isEksEndpointHost(host: string): boolean {
+  const lower = host.toLowerCase()
+  return EKS_ENDPOINT_SUFFIXES.some((suffix) => lower.endsWith(`.${suffix}`))
 }
 
 /**

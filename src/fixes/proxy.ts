@@ -2,7 +2,8 @@
 import type { Fix } from '../engine/types.js'
 
 export function buildNoProxyFix(host: string, proxy: string, fromKubeconfig: boolean): Fix {
-  const suffix = host.endsWith('.eks.amazonaws.com') ? '.eks.amazonaws.com' : host
+  // Only cluster endpoints end in .eks.amazonaws.com(.cn); under api.aws live AWS's own dual-stack APIs too, so the host alone.
+  const suffix = ['.eks.amazonaws.com', '.eks.amazonaws.com.cn'].find((s) => host.toLowerCase().endsWith(s)) ?? host
   return {
     category: 'proxy',
     title: fromKubeconfig ? `Remove proxy-url from the kubeconfig cluster, or fix ${proxy}` : `Send ${host} direct, not through ${proxy}`,

@@ -53,6 +53,11 @@ export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0
 }
 
+/** 4 or 6 for an address, 0 for anything else. */
+export function ipFamily(value: string): 0 | 4 | 6 {
+  return isIP(value) as 0 | 4 | 6
+}
+
 /** The network address of an IPv4 prefix (10.20.5.0 for 10.20.5.7/22 is 10.20.4.0). */
 export function cidrBase(cidr: string): string | undefined {
   if (!isValidCidr(cidr) || !isIPv4(cidr.split('/')[0] ?? '')) return undefined

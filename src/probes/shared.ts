@@ -41,3 +41,18 @@ export function listIps(ips: string[], max = 4): string {
 export function unansweredBySize(ctx: Reader<'tls.handshake'>): { explainedBy: 'tls.handshake'; why: string } | undefined {
   return ctx.result('tls.handshake')?.code === 'TLS_MTU_BLACKHOLE' ? { explainedBy: 'tls.handshake', why: 'the request carries the token and is larger than the path carries' } : undefined
 }
+
+/**
+ * The endpoint IPs the checks after TCP go on with: those TCP reached. On a dual-stack endpoint
+ * whose IPv6 path is broken while IPv4 works, that is the IPv4 addresses kubectl falls back to.
+ */
+export function reachedIps(ctx: Reader<'dns.system' | 'network.tcp-connect'>): string[] {
+  const ips = ctx.get('dns.system')?.ips ?? []
+  const tcp = ctx.get('network.tcp-connect')
+  return tcp ? ips.filter((ip) => tcp.find((r) => r.ip === ip)?.ok !== false) : ips
+}
+
+/** The IP a request with the token goes to: one whose TLS handshake completed, else the first resolved. */
+export function requestIp(ctx: Reader<'dns.system' | 'tls.handshake'>): string | undefined {
+  return ctx.get('tls.handshake')?.find((r) => r.ok)?.ip ?? ctx.get('dns.system')?.ips[0]
+}

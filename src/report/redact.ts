@@ -9,8 +9,11 @@ import { endpointTag, isSensitive, maskValue, type Sensitive } from '../engine/s
 const ARN_ACCOUNT = /(arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:)(\d{12})(?=:)/g
 const ACCOUNT_FIELD = /\b(\d{12})\b/g
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g
-// The unique part of an EKS endpoint host, also when a command escapes its dots (sed, grep).
-const EKS_HOST_UNIQUE = /\b[0-9A-Fa-f]{32}(?=(?:\\?\.[A-Za-z0-9-]+)*?\\?\.eks\\?\.amazonaws\\?\.com)/g
+// Candidate IPv6 addresses (at least two colons); each is checked with node:net before it is masked.
+const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|(?::[0-9A-Fa-f]{1,4}){1,7}|[0-9A-Fa-f]{1,4})(?![\w:])/g
+// The unique part of an EKS endpoint host (eks.amazonaws.com, the dual-stack api.aws, their China
+// forms), also when a command escapes its dots (sed, grep).
+const EKS_HOST_UNIQUE = /\b[0-9A-Fa-f]{32}(?=(?:\\?\.[A-Za-z0-9-]+)*?\\?\.(?:eks\\?\.amazonaws\\?\.com|api\\?\.aws|api\\?\.amazonwebservices\\?\.com\\?\.cn)\b)/g
 
 export type Redactor = (text: string) => string
 
@@ -41,6 +44,7 @@ export function createRedactor(source: unknown, redact: boolean): Redactor {
     out = out.replace(ACCOUNT_FIELD, (match: string) => (accounts.has(match) ? maskValue('account', match) : match))
     out = out.replace(EKS_HOST_UNIQUE, (unique: string) => endpointTag(unique))
     out = out.replace(IPV4, (ip: string) => (isPublicAddress(ip) ? maskValue('public-ip', ip) : ip))
+    out = out.replace(IPV6, (ip: string) => (isPublicAddress(ip) ? maskValue('public-ip', ip) : ip))
     return out
   }
 }

@@ -28,12 +28,13 @@ export const readyzProbe = defineProbe({
   needs: ['tls.handshake', 'dns.system'],
   uses: ['cluster.describe'],
   async run(ctx) {
-    const resolved = ctx.need('dns.system')
     const endpoint = endpointOf(ctx) as URL
     const ca = clusterCaOf(ctx)
     const url = new URL('/readyz', endpoint).toString()
+    // The IPs TLS went on with (on a dual-stack endpoint with a broken IPv6 path, the IPv4 ones).
+    const ips = ctx.get('tls.handshake')?.map((h) => h.ip) ?? ctx.need('dns.system').ips
     const results: (HttpResult & { ip: string })[] = await Promise.all(
-      resolved.ips.map(async (ip) => ({
+      ips.map(async (ip) => ({
         ip,
         ...(await ctx.env.http.request({
           url,

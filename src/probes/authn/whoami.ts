@@ -8,7 +8,7 @@
  */
 import { defineProbe } from '../../engine/types.js'
 import { chooseKubeTrust, describeKubeTrust, postKube, statusOf, UNVERIFIED_CODES } from '../../kube/api-client.js'
-import { clusterCaOf, endpointOf, unansweredBySize } from '../shared.js'
+import { clusterCaOf, endpointOf, requestIp, unansweredBySize } from '../shared.js'
 
 /** Who the cluster says the caller is. */
 export interface KubeUser {
@@ -39,7 +39,7 @@ export const whoamiProbe = defineProbe({
     if (trust.kind === 'none') return { status: 'skip', detail: trust.reason }
     const call = {
       endpoint,
-      ip: ctx.get('dns.system')?.ips[0],
+      ip: requestIp(ctx),
       trust,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),

@@ -9,7 +9,7 @@ import { parsePrincipal } from '../../aws/arn.js'
 import { defineProbe, type Fix } from '../../engine/types.js'
 import { buildAssociatePolicyFix, buildGroupBindingFix } from '../../fixes/access.js'
 import { chooseKubeTrust, postKube } from '../../kube/api-client.js'
-import { clusterCaOf, endpointOf, unansweredBySize } from '../shared.js'
+import { clusterCaOf, endpointOf, requestIp, unansweredBySize } from '../shared.js'
 
 /** One question for the authorizer. */
 export interface AccessQuestion {
@@ -62,7 +62,7 @@ export const accessReviewProbe = defineProbe({
     const questions = [...DEFAULT_QUESTIONS, ...asked.flatMap((a) => (a.parsed ? [a.parsed] : []))]
     const call = {
       endpoint: endpointOf(ctx) as URL,
-      ip: ctx.get('dns.system')?.ips[0],
+      ip: requestIp(ctx),
       trust,
       token,
       timeoutMs: Math.max(ctx.options.connectTimeoutMs, 5000),

@@ -31,8 +31,9 @@ export const endpointEnisProbe = defineProbe({
     const result = await ctx.env.aws.describeEndpointEnis(cluster.name, awsCallOptions(ctx))
     if (!result.ok) return awsSkip(result)
     const enis = result.value.filter((eni) => eni.vpcId === cluster.vpcId)
-    const ips = enis.flatMap((eni) => eni.privateIps)
-    const evidence = { enis: enis.map((e) => ({ id: e.id, ips: e.privateIps, subnetId: e.subnetId, az: e.az ?? null })) }
+    // A dual-stack endpoint answers on both families; both are the endpoint's.
+    const ips = enis.flatMap((eni) => [...eni.privateIps, ...(eni.ipv6Ips ?? [])])
+    const evidence = { enis: enis.map((e) => ({ id: e.id, ips: [...e.privateIps, ...(e.ipv6Ips ?? [])], subnetId: e.subnetId, az: e.az ?? null })) }
     if (enis.length === 0) {
       return {
         status: cluster.endpointPrivateAccess ? 'warn' : 'pass',
@@ -43,7 +44,7 @@ export const endpointEnisProbe = defineProbe({
     }
     return {
       status: 'pass',
-      detail: enis.map((e) => `${e.privateIps.join(', ')} in ${e.subnetId}${e.az ? ` (${e.az})` : ''}`).join('; '),
+      detail: enis.map((e) => `${[...e.privateIps, ...(e.ipv6Ips ?? [])].join(', ')} in ${e.subnetId}${e.az ? ` (${e.az})` : ''}`).join('; '),
       evidence,
       data: { enis, ips },
     }

@@ -12,6 +12,8 @@ import { awsCallOptions, awsSkip } from '../aws-call.js'
 export interface ClusterVpc {
   vpcId: string
   cidrs: string[]
+  /** A dual-stack VPC's IPv6 blocks: its addresses are globally unique, not private, yet the VPC's. */
+  ipv6Cidrs?: string[]
 }
 
 declare module '../../engine/types.js' {
@@ -33,10 +35,12 @@ export const vpcProbe = defineProbe({
     if (!result.ok) return awsSkip(result)
     const vpc = result.value[0]
     if (!vpc) return { status: 'skip', detail: `${cluster.vpcId} is not visible to these credentials` }
-    const data = { vpcId: vpc.id, cidrs: vpc.cidrs }
+    const ipv6 = vpc.ipv6Cidrs ?? []
+    const data = { vpcId: vpc.id, cidrs: vpc.cidrs, ...(ipv6.length ? { ipv6Cidrs: ipv6 } : {}) }
     const evidence = {
       vpcId: vpc.id,
       cidrs: vpc.cidrs,
+      ...(ipv6.length ? { ipv6Cidrs: ipv6 } : {}),
       enableDnsSupport: vpc.enableDnsSupport ?? null,
       enableDnsHostnames: vpc.enableDnsHostnames ?? null,
       dhcpOptionsId: vpc.dhcpOptionsId ?? null,
@@ -48,7 +52,7 @@ export const vpcProbe = defineProbe({
     ]
     const customDns = vpc.dnsServers && !vpc.dnsServers.includes('AmazonProvidedDNS')
     if (missing.length === 0 && !customDns) {
-      return { status: 'pass', detail: `${vpc.id} ${vpc.cidrs.join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`, evidence, data }
+      return { status: 'pass', detail: `${vpc.id} ${[...vpc.cidrs, ...ipv6].join(', ')}, DNS support and hostnames on, AmazonProvidedDNS`, evidence, data }
     }
     const problems = [
       ...missing.map((m) => `${m} is off`),

@@ -7,7 +7,7 @@
  */
 
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
-import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix, type DnsFacts } from '../../fixes/dns.js'
+import { buildNoAnswerFix, buildPublicAnswerFix, buildStaleAnswerFix, isEksEndpointHost, type DnsFacts } from '../../fixes/dns.js'
 import { isIpAddress } from '../../platform/cidr.js'
 import { sensitive } from '../../engine/sensitive.js'
 import { endpointOf, hostOf, portOf } from '../shared.js'
@@ -51,9 +51,10 @@ async function hostsEntries(ctx: ProbeContext, host: string): Promise<string[]> 
 
 /** What later probes (issue: endpoint ENIs, VPC CIDRs) add about the cluster network. */
 export function networkFactsOf(ctx: Pick<ProbeContext<never, 'cluster.endpoint-enis' | 'cluster.vpc'>, 'get'>): ClusterNetworkFacts {
+  const vpc = ctx.get('cluster.vpc')
   return {
     eniIps: ctx.get('cluster.endpoint-enis')?.ips,
-    vpcCidrs: ctx.get('cluster.vpc')?.cidrs,
+    vpcCidrs: vpc ? [...vpc.cidrs, ...(vpc.ipv6Cidrs ?? [])] : undefined,
   }
 }
 
@@ -80,7 +81,7 @@ export const systemResolverProbe = defineProbe({
         data: { host, port, ips: [host], isIpLiteral: true },
       }
     }
-    const hostEvidence = endpoint.hostname.endsWith('.eks.amazonaws.com') ? sensitive('endpoint-host', host) : host
+    const hostEvidence = isEksEndpointHost(host) ? sensitive('endpoint-host', host) : host
     const [answer, hostsLines] = await Promise.all([
       ctx.env.dns.lookup(host, { timeoutMs: Math.max(ctx.options.connectTimeoutMs, 3000) }),
       hostsEntries(ctx, host),

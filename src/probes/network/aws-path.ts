@@ -1,4 +1,6 @@
 /** What the AWS-side network checks share: call options, skips, when to read AWS, how to refine. */
+import type { AwsFailure } from '../../aws/call.js'
+import type { ClientVpnAssociationInfo, ClientVpnEndpointInfo } from '../../aws/client-vpn.js'
 import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
 import type { CheckResult, ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
 import { isPublicAddress } from '../../platform/cidr.js'
@@ -26,6 +28,7 @@ function gateFor(ctx: GateContext, tcp: CheckResult | undefined, ifNoTcp: 'read'
   const routeBroken = ctx.result(ROUTE)?.status === 'fail'
   if (!tcp) return ifNoTcp === 'read' ? true : 'TCP was not tried: the AWS path is read only to explain a dropped connection'
   if (tcp.status === 'pass') return 'TCP reaches every endpoint IP: the AWS path needs no reading'
+  if (tcp.status === 'warn') return 'TCP reaches the endpoint over IPv4 (only IPv6 fails): the AWS path needs no reading'
   if (routeBroken) return true
   if (tcp.status === 'skip') return 'TCP was not tried: the AWS path is read only to explain a dropped connection'
   if (!dropped(tcp)) return `TCP failed with ${tcp.code}, which no AWS rule explains (they drop silently)`
@@ -71,10 +74,29 @@ export async function whenAwsPathMatters<T>(
 /** Where VPN traffic enters the cluster VPC from, and the route tables around it. */
 export interface SourceNetwork {
   cidr: string
-  via: 'flag' | 'peering' | 'tgw' | 'vgw' | 'route'
+  via: 'flag' | 'peering' | 'tgw' | 'vgw' | 'route' | 'client-vpn'
   connectionId?: string
   remoteVpcId?: string
   why: string
+  /** The security groups the traffic carries (a Client VPN association's): a rule referencing one admits it. */
+  groupIds?: string[]
+  /** The subnet it leaves from toward the cluster (a Client VPN association's). */
+  subnetId?: string
+}
+
+/** An AWS Client VPN endpoint that reaches the cluster VPC, its associations with their subnets' CIDRs, and how it was found. */
+export interface ClientVpnReach {
+  endpoint: ClientVpnEndpointInfo
+  associations: (ClientVpnAssociationInfo & { cidr?: string; az?: string; connectionId?: string })[]
+  how: string
+}
+
+/** The Client VPN endpoints source-cidr found for the cluster VPC, or why they could not be read. */
+export interface ClientVpnView {
+  endpoints: ClientVpnReach[]
+  failure?: AwsFailure
+  /** Why they were not read: the path is another VPN's. */
+  unread?: string
 }
 
 export interface EndpointSubnet {
@@ -93,6 +115,7 @@ export interface AwsPath {
   peeringsReadable: boolean
   sources: SourceNetwork[]
   router?: InstanceInfo & { how: string }
+  clientVpn?: ClientVpnView
 }
 
 /** A route through a peering that is not active (or no longer listed) goes nowhere. */

@@ -6,7 +6,7 @@
  */
 import { defineProbe, type Alternative, type Category, type FailureCode, type ProbeContext } from '../../engine/types.js'
 import { buildSettleWithAwsFix, TIMEOUT_ALTERNATIVES } from '../../fixes/network.js'
-import { classifyAddress } from '../../platform/cidr.js'
+import { classifyAddress, ipFamily } from '../../platform/cidr.js'
 import type { ConnectResult } from '../../platform/env.js'
 import { showIp } from '../dns/system.js'
 import { listIps } from '../shared.js'
@@ -96,6 +96,18 @@ export const tcpConnectProbe = defineProbe({
       return {
         status: 'pass',
         detail: `connected to ${results.map((r) => `${r.ip}:${resolved.port} in ${r.ms} ms`).join(', ')}`,
+        evidence,
+        data: results,
+      }
+    }
+    // Dual-stack: Go's dialer tries IPv6 first and falls back to IPv4 after 300 ms, so kubectl works
+    // while only the IPv6 path is broken. That is worth fixing, not a broken link.
+    const v4 = results.filter((r) => r.ok && ipFamily(r.ip) === 4)
+    if (v4.length > 0 && failed.every((f) => ipFamily(f.ip) === 6)) {
+      return {
+        status: 'warn',
+        code: 'IPV6_PATH_BROKEN',
+        detail: `IPv6 to ${listIps(failed.map((f) => f.ip))} ${failed[0]?.code === 'TCP_TIMEOUT' ? `times out after ${ctx.options.connectTimeoutMs} ms` : `fails (${failed[0]?.code ?? 'failed'})`}, while IPv4 to ${listIps(v4.map((r) => r.ip))} connects: kubectl dials IPv6 first and falls back to IPv4 ${failed.some((f) => f.code === 'TCP_TIMEOUT') ? 'after 300 ms' : 'at once'}; the checks go on with IPv4`,
         evidence,
         data: results,
       }

@@ -14,7 +14,7 @@ import {
   buildPeerOfflineFix,
   buildTailscaleUpFix,
 } from '../../fixes/routing.js'
-import { classifyAddress } from '../../platform/cidr.js'
+import { classifyAddress, ipFamily } from '../../platform/cidr.js'
 import type { RouteLookup } from '../../platform/parsers/route.js'
 import { parseDarwinRouteGet } from '../../platform/parsers/route-darwin.js'
 import { parseLinuxRouteGet } from '../../platform/parsers/route-linux.js'
@@ -132,6 +132,16 @@ export const localRouteProbe = defineProbe({
         : `${v.ip} via ${v.lookup.interface ?? '?'}${v.lookup.gateway ? ` (gateway ${v.lookup.gateway})` : ''}`
     if (bad.length === 0) {
       return { status: 'pass', detail: verdicts.map(describe).join('; '), evidence, data: verdicts }
+    }
+    // Dual-stack: an address family without a route costs kubectl nothing (it falls back to IPv4 at once).
+    if (bad.every((b) => ipFamily(b.ip) === 6) && verdicts.some((v) => ipFamily(v.ip) === 4 && routeReachesEndpoint(v))) {
+      return {
+        status: 'warn',
+        code: 'IPV6_PATH_BROKEN',
+        detail: `no IPv6 route into the VPN for ${listIps(bad.map((b) => b.ip))} (${bad.map(describe).join('; ')}); IPv4 takes the VPN, and kubectl falls back to it`,
+        evidence,
+        data: verdicts,
+      }
     }
     const unreachable = bad.every((b) => b.kind === 'unreachable')
     const partial = bad.length < verdicts.length ? ` (${bad.length} of ${verdicts.length} endpoint IPs)` : ''

@@ -8,7 +8,7 @@
 import { defineProbe, type ProbeContext, type ProbeOutcome } from '../../engine/types.js'
 import { buildForeignCertificateFix, buildStaleCaFix } from '../../fixes/tls.js'
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
-import { clusterCaOf } from '../shared.js'
+import { clusterCaOf, reachedIps } from '../shared.js'
 import { judgeHandshakeTimeout, judgeLargeHelloDropped } from './packet-size.js'
 
 /** One endpoint IP's handshake, and whether its certificate is one to go on with. */
@@ -107,7 +107,7 @@ export const handshakeProbe = defineProbe({
     const ca = clusterCaOf(ctx)
     const servername = resolved.isIpLiteral ? undefined : resolved.host
     const results: IpHandshake[] = await Promise.all(
-      resolved.ips.map(async (ip) => {
+      reachedIps(ctx).map(async (ip) => {
         const shake = (largeHello: boolean) =>
           ctx.env.tls.handshake(ip, resolved.port, { servername: resolved.host, caPem: ca?.pem, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal, ...(largeHello ? { largeHello } : {}) })
         // Side by side: kubectl's hello is the large one, and it costs nothing extra on a healthy path.

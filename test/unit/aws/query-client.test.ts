@@ -477,8 +477,8 @@ describe('EC2 mappers on moto world A (eu-west-1: IGW, instance route, prefix li
   it('describeEndpointEnis: IPs, subnets, zones and groups of "Amazon EKS payments-prod"', async () => {
     const { calls } = await callsFor(replay(WORLD_A))
     expect(value(await calls.describeEndpointEnis(A.cluster, opts(A.region)))).toEqual([
-      { id: A.endpointEniIds[0], privateIps: ['10.20.1.87'], subnetId: A.eksSubnetIds[0], vpcId: A.eksVpcId, az: 'eu-west-1a', description: 'Amazon EKS payments-prod', groupIds: [A.clusterSgId, A.additionalSgId] },
-      { id: A.endpointEniIds[1], privateIps: ['10.20.2.143'], subnetId: A.eksSubnetIds[1], vpcId: A.eksVpcId, az: 'eu-west-1b', description: 'Amazon EKS payments-prod', groupIds: [A.clusterSgId, A.additionalSgId] },
+      { id: A.endpointEniIds[0], privateIps: ['10.20.1.87'], ipv6Ips: [], subnetId: A.eksSubnetIds[0], vpcId: A.eksVpcId, az: 'eu-west-1a', description: 'Amazon EKS payments-prod', groupIds: [A.clusterSgId, A.additionalSgId] },
+      { id: A.endpointEniIds[1], privateIps: ['10.20.2.143'], ipv6Ips: [], subnetId: A.eksSubnetIds[1], vpcId: A.eksVpcId, az: 'eu-west-1b', description: 'Amazon EKS payments-prod', groupIds: [A.clusterSgId, A.additionalSgId] },
     ])
   })
 
@@ -488,6 +488,7 @@ describe('EC2 mappers on moto world A (eu-west-1: IGW, instance route, prefix li
       {
         id: A.eksVpcId,
         cidrs: ['10.20.0.0/16', '10.21.0.0/16'],
+        ipv6Cidrs: [],
         ownerId: '123456789012',
         dhcpOptionsId: A.dhcpOptionsId,
         enableDnsSupport: true,

@@ -247,3 +247,30 @@ describe('secrets', () => {
     }
   })
 })
+
+describe('dual-stack values under --redact', () => {
+  const host = '0F1E2D3C4B5A69788796A5B4C3D2E1F0.gr7.us-west-2.api.aws'
+  const gua = '2600:1f14:8c3:e201:4a1b:2c3d:4e5f:6071'
+  const ula = 'fd7a:115c:a1e0::1234:5678'
+  const report = (): Report => {
+    const r: Report = structuredClone(inconclusiveReport)
+    r.target = { cluster: 'x', region: 'us-west-2', endpoint: `https://${host}` }
+    r.checks[1] = { ...r.checks[1]!, status: 'fail', detail: `${host} resolves to ${gua} and ${ula}; route to [${gua}]:443 and ${gua}/128`, evidence: {} }
+    return r
+  }
+
+  it.each(NAMES)('%s masks the unique part of an api.aws endpoint host and a globally unique IPv6 address, not a tailnet ULA', (name) => {
+    const out = render(name, report(), true)
+    expect(out).not.toContain(uniquePart(host))
+    expect(out).toContain('.gr7.us-west-2.api.aws')
+    expect(out).not.toContain(gua)
+    expect(out).toContain(maskValue('public-ip', gua))
+    expect(out).toContain(ula)
+  })
+
+  it.each(NAMES)('%s leaves them alone without --redact', (name) => {
+    const out = render(name, report(), false)
+    expect(out).toContain(host)
+    expect(out).toContain(gua)
+  })
+})
