@@ -1,5 +1,6 @@
 /** A report to paste into a support ticket: versions, OS, target, checks, verdict, fixes, evidence. */
 import type { Report, Status } from '../engine/types.js'
+import { renderMermaidPaths } from './mermaid.js'
 import { createRedactor, resolveForOutput } from './redact.js'
 
 const ICON: Record<Status, string> = { pass: '✅', fail: '❌', warn: '⚠️', skip: '⏭️' }
@@ -42,7 +43,7 @@ export function renderMarkdown(source: Report, o: { redact: boolean }): string {
     out.push('', '### Path', '', '```')
     const mark = { ok: '✔', broken: '✖', 'not-reached': '·', unknown: '?' } as const
     for (const row of paths) out.push(row.hops.map((h) => `${mark[h.state]} ${h.label}`).join(' → '))
-    out.push('```')
+    out.push('```', '', ...renderMermaidPaths(paths))
   }
   if (report.fixes.length) {
     out.push('', '### Fixes')
