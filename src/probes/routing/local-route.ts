@@ -21,6 +21,7 @@ import { parseLinuxRouteGet } from '../../platform/parsers/route-linux.js'
 import { parseWindowsFindNetRoute, windowsFindNetRouteArgs } from '../../platform/parsers/route-windows.js'
 import { listIps } from '../shared.js'
 import { coveringPeer } from './peers.js'
+import { tunnelOwner } from './tunnel-owner.js'
 
 /** What routing.local-route hands on, per IP. */
 export interface RouteVerdict {
@@ -113,11 +114,14 @@ export const localRouteProbe = defineProbe({
         return { ip, lookup, kind: classifyRoute(ip, lookup, ctx.env.platform) }
       }),
     )
+    const tunnels = [...new Set(verdicts.filter((v) => v.kind === 'vpn' && v.lookup.interface).map((v) => v.lookup.interface as string))]
+    const owners = new Map((await Promise.all(tunnels.map(async (t) => [t, await tunnelOwner(ctx, t)] as const))).filter((o): o is readonly [string, string] => Boolean(o[1])))
     const evidence = {
       routes: verdicts.map((v) => ({
         ip: v.ip,
         kind: v.kind,
         interface: v.lookup.interface ?? null,
+        ...(v.lookup.interface && owners.has(v.lookup.interface) ? { owner: owners.get(v.lookup.interface) } : {}),
         gateway: v.lookup.gateway ?? null,
         table: v.lookup.table ?? null,
         matched: v.lookup.matched ?? null,
@@ -129,7 +133,7 @@ export const localRouteProbe = defineProbe({
     const describe = (v: RouteVerdict) =>
       v.kind === 'unreachable'
         ? `${v.ip}: no route (${v.lookup.error ?? v.lookup.type ?? 'unreachable'})`
-        : `${v.ip} via ${v.lookup.interface ?? '?'}${v.lookup.gateway ? ` (gateway ${v.lookup.gateway})` : ''}`
+        : `${v.ip} via ${v.lookup.interface ?? '?'}${v.lookup.interface && owners.has(v.lookup.interface) ? ` (${owners.get(v.lookup.interface)})` : ''}${v.lookup.gateway ? ` (gateway ${v.lookup.gateway})` : ''}`
     if (bad.length === 0) {
       return { status: 'pass', detail: verdicts.map(describe).join('; '), evidence, data: verdicts }
     }

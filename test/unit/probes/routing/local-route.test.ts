@@ -71,6 +71,8 @@ describe('routing.local-route: route kinds per OS', () => {
     status: 'pass' | 'fail'
     code?: string
     evidence: Record<string, unknown>
+    /** Calls after the route lookup (the tunnel's owner). */
+    extra?: ScriptedCall[]
   }[] = [
     // Linux
     {
@@ -155,9 +157,11 @@ describe('routing.local-route: route kinds per OS', () => {
       platform: 'darwin',
       ip: '10.94.0.0',
       call: darwinRoute('10.94.0.0', readFixture('route-darwin/mugvpn-utun4-subnet.txt')),
+      // The Network Extension VPN service that owns utun4, as `ifconfig -v` names it.
+      extra: [{ file: 'ifconfig', args: ['-v', 'utun4'], stdout: readFixture('interface-mtu/darwin-15.3-teleport-ifconfig-v-utun4.txt') }],
       kind: 'vpn',
       status: 'pass',
-      evidence: { interface: 'utun4', matched: '10.94.0.0/24' },
+      evidence: { interface: 'utun4', matched: '10.94.0.0/24', owner: 'VPN: foobar' },
     },
     {
       name: 'darwin: private endpoint IP out of en1 via the default gateway',
@@ -229,8 +233,8 @@ describe('routing.local-route: route kinds per OS', () => {
     },
   ]
 
-  it.each(cases)('$name → $kind, $status', async ({ platform, ip, call, kind, status, code, evidence }) => {
-    const env = fakeEnv({ platform, which: platform === 'linux' ? { ip: '/usr/sbin/ip' } : {}, exec: [call] })
+  it.each(cases)('$name → $kind, $status', async ({ platform, ip, call, kind, status, code, evidence, extra }) => {
+    const env = fakeEnv({ platform, which: platform === 'linux' ? { ip: '/usr/sbin/ip' } : {}, exec: [call, ...(extra ?? [])] })
     const outcome = await runProbe(localRouteProbe, { env, data: { 'dns.system': resolved(ip) } })
     expect(outcome.status).toBe(status)
     expect(outcome.code).toBe(code)
@@ -242,6 +246,20 @@ describe('routing.local-route: route kinds per OS', () => {
       expect(outcome.fixes).toHaveLength(1)
     }
     for (const c of env.script.calls) expect(c.options.timeoutMs).toBeGreaterThan(0)
+  })
+
+  it('names the process that holds a tun interface (an OpenVPN client), from its fdinfo', async () => {
+    // The recorded subnet route, as an OpenVPN client's tun0 would carry it.
+    const viaTun = { ...linuxRoute('tailscale-subnet'), stdout: linuxRoute('tailscale-subnet').stdout!.replaceAll('tailscale0', 'tun0') }
+    const env = fakeEnv({
+      which: { ip: '/usr/sbin/ip' },
+      exec: [viaTun, { file: 'sh', args: ['-c', "grep -lsE '^iff:[[:space:]]+tun0$' /proc/[0-9]*/fdinfo/* | head -n 1"], stdout: '/proc/812/fdinfo/7\n' }],
+      files: { '/proc/812/comm': 'openvpn\n' },
+    })
+    const outcome = await runProbe(localRouteProbe, { env, data: { 'dns.system': resolved('10.0.12.34') } })
+    expect(outcome.status).toBe('pass')
+    expect(outcome.detail).toBe('10.0.12.34 via tun0 (openvpn (pid 812))')
+    expect((outcome.evidence?.routes as unknown[])[0]).toMatchObject({ interface: 'tun0', owner: 'openvpn (pid 812)' })
   })
 
   it('names the interface and gateway the private IP leaks through', async () => {
