@@ -8,7 +8,8 @@ import { CliError } from '../errors.js'
 import type { ProbeEnv } from '../platform/env.js'
 import { regionFromEndpoint, resolveTarget, type TargetFlags } from '../target/resolve-target.js'
 
-const EKS_HOST = /\b([0-9a-f]{32}\.[a-z0-9]+\.[a-z]{2}(?:-[a-z]+)+-\d\.eks\.amazonaws\.com(?:\.cn)?)\b|\b([0-9a-f]{32}\.[a-z]{2}(?:-[a-z]+)+-\d\.api\.aws)\b/i
+// The dual-stack forms (api.aws, api.amazonwebservices.com.cn) may or may not carry the cell label.
+const EKS_HOST = /\b([0-9a-f]{32}\.[a-z0-9]+\.[a-z]{2}(?:-[a-z]+)+-\d\.eks\.amazonaws\.com(?:\.cn)?)\b|\b([0-9a-f]{32}(?:\.[a-z0-9]+)?\.[a-z]{2}(?:-[a-z]+)+-\d\.(?:api\.aws|api\.amazonwebservices\.com\.cn))\b/i
 const DIALLED = /\bdial tcp (\[[0-9a-f:]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d+)/i
 
 /** The endpoint an error names, as a URL, with the region when the host tells it. */

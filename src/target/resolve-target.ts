@@ -37,7 +37,7 @@ export interface ResolveDeps {
 }
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/
-const EKS_HOST_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com(?:\.cn)?$|\.([a-z]{2}(?:-[a-z]+)+-\d)\.api\.aws$/
+const EKS_HOST_REGION = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com(?:\.cn)?$|\.([a-z]{2}(?:-[a-z]+)+-\d)\.(?:api\.aws|api\.amazonwebservices\.com\.cn)$/
 
 export function validateClusterName(name: string): void {
   if (!CLUSTER_NAME.test(name)) {

@@ -21,6 +21,9 @@ describe('endpointFromError', () => {
 
   it('a dual-stack api.aws host; nothing from text that names no endpoint', () => {
     expect(endpointFromError('lookup 0a1b2c3d4e5f60718293a4b5c6d7e8f9.eu-west-1.api.aws: no such host')?.region).toBe('eu-west-1')
+    // With the cell label, and in the China partition.
+    expect(endpointFromError('lookup 0a1b2c3d4e5f60718293a4b5c6d7e8f9.gr7.us-west-2.api.aws on 127.0.0.53:53: no such host')?.region).toBe('us-west-2')
+    expect(endpointFromError('dial tcp: lookup 5f3c9a1e2b7d4c60a1b2c3d4e5f60718.sk1.cn-north-1.api.amazonwebservices.com.cn: i/o timeout')?.region).toBe('cn-north-1')
     expect(endpointFromError('error: You must be logged in to the server (Unauthorized)')).toBeUndefined()
   })
 })
