@@ -13,7 +13,7 @@ import { NACL_DENY_RULE } from '../helpers/aws-world.js'
 import { startMoto, type Moto } from '../helpers/moto.js'
 import { makeLabDir, recordHostProcess, removeLeftovers, removeNamespace, teardown } from './host.js'
 import { whyLabCannotRun } from './preflight.js'
-import { VALUE_SETS, WIREGUARD_WORLD } from './values.js'
+import { VALUE_SETS, WIREGUARD_WORLD, type LabParams } from './values.js'
 import { ec2HostName } from './tailscale-state.js'
 import { LabWorld, type Hop, type LabRun } from './world.js'
 
@@ -121,23 +121,27 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
     console.log(`network lab: ${record.length} scenarios in ${Math.round((Date.now() - suiteStarted) / 1000)} s\n${lines.join('\n')}`)
   }, 60_000)
 
+  /** Builds p's world before its scenarios (handing it to `set`), resets it after each, removes it after the last. */
+  const useWorld = (p: LabParams, set: (w: LabWorld) => void) => {
+    let w: LabWorld | undefined
+    beforeAll(async () => {
+      w = new LabWorld(moto, p, labDir)
+      set(w)
+      await w.build()
+    }, 120_000)
+    afterEach(async () => {
+      await w?.reset()
+    }, 60_000)
+    afterAll(async () => {
+      await w?.close()
+      for (const ns of Object.values(w?.ns ?? {})) removeNamespace(ns)
+    }, 60_000)
+  }
+
   for (const p of VALUE_SETS) {
     describe(`${p.cluster} in ${p.region} (EKS ${p.eksVpcCidr}, VPN ${p.vpnVpcCidr})`, () => {
-      let w: LabWorld
-
-      beforeAll(async () => {
-        w = new LabWorld(moto, p, labDir)
-        await w.build()
-      }, 120_000)
-
-      afterEach(async () => {
-        await w?.reset()
-      }, 60_000)
-
-      afterAll(async () => {
-        await w?.close()
-        for (const ns of Object.values(w?.ns ?? {})) removeNamespace(ns)
-      }, 60_000)
+      let w!: LabWorld
+      useWorld(p, (built) => (w = built))
 
       const scenario = (name: string, body: () => Promise<void>) => it(name, body, SCENARIO_TIMEOUT_MS)
 
@@ -622,21 +626,8 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
   const p = WIREGUARD_WORLD
   const wg = p.wireguard!
   describe(`${p.cluster} in ${p.region} over WireGuard (EKS ${p.eksVpcCidr}, VPN ${p.vpnVpcCidr}, tunnel ${wg.serverAddress}/${wg.prefix})`, () => {
-    let w: LabWorld
-
-    beforeAll(async () => {
-      w = new LabWorld(moto, p, labDir)
-      await w.build()
-    }, 120_000)
-
-    afterEach(async () => {
-      await w?.reset()
-    }, 60_000)
-
-    afterAll(async () => {
-      await w?.close()
-      for (const ns of Object.values(w?.ns ?? {})) removeNamespace(ns)
-    }, 60_000)
+    let w!: LabWorld
+    useWorld(p, (built) => (w = built))
 
     const scenario = (name: string, body: () => Promise<void>) => it(name, body, SCENARIO_TIMEOUT_MS)
     const peer = () => `${w.wgKeys.server.slice(0, 8)}…`

@@ -20,6 +20,18 @@ const WORLDS = [
 
 describe.each(WORLDS)('a dual-stack endpoint of $cluster in $region', (w) => {
   const endpoint = `https://${w.host}`
+  /** dns.system when the name resolves to `answers`, with the endpoint ENIs and the VPC's blocks from AWS. */
+  const resolveTo = (answers: string[]) =>
+    runProbe(systemResolverProbe, {
+      env: fakeEnv({ dns: { lookup: { [w.host]: answers } } }),
+      target: { cluster: w.cluster, region: w.region },
+      data: {
+        'cluster.describe': clusterInfo({ name: w.cluster, endpoint }),
+        'cluster.endpoint-enis': { enis: [], ips: [...w.v4, ...w.v6] },
+        'cluster.vpc': { vpcId: 'vpc-0e91551d9b13f461b', cidrs: ['10.40.0.0/16'], ipv6Cidrs: [w.v6Cidr] },
+      },
+      allowLeftover: true,
+    })
 
   it('knows the endpoint domain and treats the host as an EKS endpoint', () => {
     expect(endpointDomainOf(w.host, w.region)).toBe(w.host.slice(w.host.indexOf(`${w.region}.`)))
@@ -29,16 +41,7 @@ describe.each(WORLDS)('a dual-stack endpoint of $cluster in $region', (w) => {
   })
 
   it('classifies the AAAA answers that are the endpoint ENIs as the endpoint, not as public answers of a private-only cluster', async () => {
-    const env = fakeEnv({ dns: { lookup: { [w.host]: [...w.v6, ...w.v4] } } })
-    const outcome = await runProbe(systemResolverProbe, {
-      env,
-      target: { cluster: w.cluster, region: w.region },
-      data: {
-        'cluster.describe': clusterInfo({ name: w.cluster, endpoint }),
-        'cluster.endpoint-enis': { enis: [], ips: [...w.v4, ...w.v6] },
-        'cluster.vpc': { vpcId: 'vpc-0e91551d9b13f461b', cidrs: ['10.40.0.0/16'], ipv6Cidrs: [w.v6Cidr] },
-      },
-    })
+    const outcome = await resolveTo([...w.v6, ...w.v4])
     expect(outcome.status).toBe('pass')
     // Globally unique addresses are marked for --redact; the private IPv4 ones are not.
     const answers = (outcome.evidence?.answers as { ip: unknown; class: string }[]).map((a) => ({ ip: isSensitive(a.ip) ? a.ip.raw : a.ip, class: a.class, marked: isSensitive(a.ip) }))
@@ -47,17 +50,7 @@ describe.each(WORLDS)('a dual-stack endpoint of $cluster in $region', (w) => {
 
   it('an IPv6 address in the VPC\'s IPv6 block that is no endpoint ENI is a stale answer, not a public one', async () => {
     const stale = w.v6[0]!.replace(/[0-9a-f]+$/, 'dead')
-    const env = fakeEnv({ dns: { lookup: { [w.host]: [stale] } } })
-    const outcome = await runProbe(systemResolverProbe, {
-      env,
-      target: { cluster: w.cluster, region: w.region },
-      data: {
-        'cluster.describe': clusterInfo({ name: w.cluster, endpoint }),
-        'cluster.endpoint-enis': { enis: [], ips: [...w.v4, ...w.v6] },
-        'cluster.vpc': { vpcId: 'vpc-0e91551d9b13f461b', cidrs: ['10.40.0.0/16'], ipv6Cidrs: [w.v6Cidr] },
-      },
-      allowLeftover: true,
-    })
+    const outcome = await resolveTo([stale])
     expect(outcome).toMatchObject({ status: 'fail', code: 'DNS_STALE_ANSWER' })
   })
 
