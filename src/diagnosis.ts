@@ -29,6 +29,8 @@ export interface DiagnosisFlags {
   'source-cidr'?: string
   'vpn-instance'?: string
   'vpn-ip'?: string
+  'client-vpn-endpoint'?: string
+  'client-vpn-group'?: string
   format?: string
   redact?: boolean
   timeout?: number
@@ -69,6 +71,8 @@ function targetFlagsOf(flags: DiagnosisFlags): TargetFlags {
     sourceCidr: flags['source-cidr'],
     vpnInstance: flags['vpn-instance'],
     vpnIp: flags['vpn-ip'],
+    clientVpnEndpoint: flags['client-vpn-endpoint'],
+    clientVpnGroup: flags['client-vpn-group'],
     canI: flags['can-i'],
   }
 }

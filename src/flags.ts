@@ -14,6 +14,8 @@ export const targetFlags = {
   'source-cidr': Flags.string({ summary: 'what the cluster sees as the source of VPN traffic (default: inferred from peering and TGW routes)', helpGroup: 'AWS PATH' }),
   'vpn-instance': Flags.string({ summary: 'the VPN router instance id, to check its source/dest check', helpGroup: 'AWS PATH' }),
   'vpn-ip': Flags.string({ summary: 'the VPN router private IP, when its instance id is not at hand', helpGroup: 'AWS PATH' }),
+  'client-vpn-endpoint': Flags.string({ summary: 'the AWS Client VPN endpoint id, when the cluster VPC is reached through one (default: found by its associations)', helpGroup: 'AWS PATH' }),
+  'client-vpn-group': Flags.string({ summary: 'your Active Directory or IdP group on the Client VPN endpoint, to check its authorization rules for it', helpGroup: 'AWS PATH' }),
 }
 
 export const outputFlags = {

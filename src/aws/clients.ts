@@ -8,15 +8,17 @@
  */
 import { createAwsPlumbing, type AwsCallOptions, type AwsResult } from './call.js'
 import { assumeRole } from './credential-chain.js'
+import { createClientVpnCalls, type ClientVpnCalls } from './client-vpn.js'
 import { createEc2Calls, type Ec2Calls } from './ec2.js'
 import { createEksCalls, type EksCalls } from './eks.js'
 import { createIdentityCalls, type IdentityCalls } from './identity.js'
 import type { SharedConfigSource } from './shared-config.js'
+import { createTransitGatewayCalls, type TransitGatewayCalls } from './transit-gateway.js'
 export type { AwsCallOptions, AwsFailure, AwsPlumbing, AwsResult } from './call.js'
 export { classifyAwsError } from './call.js'
 export type { AccessEntryInfo, ClusterInfo } from './eks.js'
 
-export interface AwsClients extends Ec2Calls, IdentityCalls, EksCalls {
+export interface AwsClients extends Ec2Calls, ClientVpnCalls, TransitGatewayCalls, IdentityCalls, EksCalls {
   /** An EKS token signed with the profile's credentials (and --role-arn's role). */
   eksToken(cluster: string, o: AwsCallOptions & { roleArn?: string }): Promise<AwsResult<{ token: string; expiresAt: Date }>>
 }
@@ -26,6 +28,8 @@ export function createAwsClients(vars: Readonly<Record<string, string | undefine
   const aws = createAwsPlumbing(vars, files)
   return {
     ...createEc2Calls(aws),
+    ...createTransitGatewayCalls(aws),
+    ...createClientVpnCalls(aws),
     ...createIdentityCalls(aws),
     ...createEksCalls(aws),
     eksToken: (cluster, o) =>

@@ -194,7 +194,14 @@ function instanceOf(i: XmlElement): InstanceInfo {
   }
 }
 
-export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
+/** The EC2 Query clients (one per region, profile and connect bound), and reading a call page by page. */
+export interface Ec2Reader {
+  client(o: AwsCallOptions): Promise<QueryClient>
+  /** Every page of a Describe* call: `list` names where a page holds its items (the whole page when absent). */
+  pages(o: AwsCallOptions, action: string, input: Record<string, unknown>, signal: AbortSignal, mark: PageMark, list?: string): Promise<XmlElement[]>
+}
+
+export function ec2Reader(aws: AwsPlumbing): Ec2Reader {
   const clients = new Map<string, Promise<QueryClient>>()
   const ec2 = (o: AwsCallOptions): Promise<QueryClient> => {
     const key = `${o.region}|${o.profile ?? aws.vars.AWS_PROFILE ?? ''}|${o.connectTimeoutMs ?? ''}`
@@ -208,14 +215,20 @@ export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
     }
     return client
   }
-  /** Every page of a Describe* call. */
-  async function pages(o: AwsCallOptions, action: string, input: Record<string, unknown>, signal: AbortSignal, mark: PageMark): Promise<XmlElement[]> {
-    const client = await ec2(o)
-    return collectPages(mark, async (nextToken) => {
-      const xml = await client.call(action, { ...input, ...(nextToken ? { NextToken: nextToken } : {}) }, signal)
-      return { items: [xml], next: text(xml, 'nextToken') || undefined }
-    })
+  return {
+    client: ec2,
+    async pages(o, action, input, signal, mark, list) {
+      const client = await ec2(o)
+      return collectPages(mark, async (nextToken) => {
+        const xml = await client.call(action, { ...input, ...(nextToken ? { NextToken: nextToken } : {}) }, signal)
+        return { items: list ? items(xml, list) : [xml], next: text(xml, 'nextToken') || undefined }
+      })
+    },
   }
+}
+
+export function createEc2Calls(aws: AwsPlumbing): Ec2Calls {
+  const { client: ec2, pages } = ec2Reader(aws)
 
   return {
     describeEndpointEnis: (cluster, o) =>

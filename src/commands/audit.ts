@@ -8,7 +8,7 @@ const AWS_LAYERS = new Set(['credentials', 'cluster', 'network'])
 
 export default class Audit extends DiagnoseCommand<typeof Audit> {
   static override summary = "the platform team's checklist for a private EKS endpoint, read from AWS only"
-  static override description = `no local probes: credentials, the cluster (private endpoint on, public off, VPC DNS settings), and the AWS network path from the VPN: source CIDR, VPN router source/dest check, routes both ways, peering (active, DNS both ways), network ACLs and the cluster security group.
+  static override description = `no local probes: credentials, the cluster (private endpoint on, public off, VPC DNS settings), and the AWS network path from the VPN: source CIDR, the AWS Client VPN endpoint (association, routes, authorization rules), VPN router source/dest check, routes both ways, peering (active, DNS both ways), network ACLs and the cluster security group.
 
 ${EXIT_CODES_HELP}`
   static override examples = [

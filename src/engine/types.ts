@@ -116,6 +116,9 @@ export interface Target {
   /** The VPN router instance, by id (--vpn-instance) or private IP (--vpn-ip). */
   vpnInstance?: string
   vpnIp?: string
+  /** The AWS Client VPN endpoint the user connects through (--client-vpn-endpoint), and the user's access group on it (--client-vpn-group). */
+  clientVpnEndpoint?: string
+  clientVpnGroup?: string
   /** Extra access reviews, "verb resource [-n namespace]", from --can-i. */
   canI: string[]
   /** The kubeconfig user's exec credential plugin, when the context has one. */

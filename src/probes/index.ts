@@ -26,12 +26,14 @@ import { resolversProbe } from './dns/resolvers.js'
 import { systemResolverProbe } from './dns/system.js'
 import { proxyProbe } from './env/proxy.js'
 import { toolsProbe } from './env/tools.js'
+import { clientVpnProbe } from './network/client-vpn.js'
 import { naclProbe } from './network/nacl.js'
 import { peeringProbe } from './network/peering.js'
 import { routeTablesProbe } from './network/route-tables.js'
 import { securityGroupProbe } from './network/security-group.js'
 import { sourceCidrProbe } from './network/source-cidr.js'
 import { tcpConnectProbe } from './network/tcp-connect.js'
+import { transitGatewayProbe } from './network/transit-gateway.js'
 import { vpnForwardingProbe } from './network/vpn-forwarding.js'
 import { vpnRouteProbe } from './network/vpn-route.js'
 import { vpnRouterProbe } from './network/vpn-router.js'
@@ -60,8 +62,12 @@ export const PROBES: readonly AnyProbe[] = [
   tcpConnectProbe,
   // The AWS side, read only to explain a dropped connection (and always by audit), about in the order a packet meets it.
   sourceCidrProbe,
+  // A Client VPN client's packet meets the endpoint first: its association, routes and authorization rules.
+  clientVpnProbe,
   // A dead peering turns every route through it into a blackhole: it is the cause, so it comes first.
   peeringProbe,
+  // So does a transit gateway that is gone, or an attachment that is.
+  transitGatewayProbe,
   vpnRouterProbe,
   vpnRouteProbe,
   naclProbe,

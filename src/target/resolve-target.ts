@@ -27,6 +27,8 @@ export interface TargetFlags {
   sourceCidr?: string
   vpnInstance?: string
   vpnIp?: string
+  clientVpnEndpoint?: string
+  clientVpnGroup?: string
   canI?: string[]
 }
 
@@ -98,6 +100,9 @@ function ensureNoConflicts(flags: TargetFlags): void {
   }
   if (flags.vpnIp && isIP(flags.vpnIp) === 0) throw usageError('INVALID_VPN_IP', `--vpn-ip expects an IP address, got "${flags.vpnIp}"`)
   if (flags.vpnInstance && flags.vpnIp) throw usageError('CONFLICTING_FLAGS', '--vpn-instance and --vpn-ip both name the VPN router; give one of them')
+  if (flags.clientVpnEndpoint && !/^cvpn-endpoint-[0-9a-f]{8,17}$/.test(flags.clientVpnEndpoint)) {
+    throw usageError('INVALID_CLIENT_VPN_ENDPOINT', `--client-vpn-endpoint expects an endpoint id such as cvpn-endpoint-0123456789abcdef0, got "${flags.clientVpnEndpoint}"`)
+  }
   for (const resolver of flags.resolver ?? []) {
     if (isIP(resolver) === 0) throw usageError('INVALID_RESOLVER', `--resolver expects an IP address, got "${resolver}"`)
   }
@@ -209,6 +214,8 @@ export async function resolveTarget(flags: TargetFlags, deps: ResolveDeps): Prom
     ...(flags.sourceCidr ? { sourceCidr: flags.sourceCidr } : {}),
     ...(flags.vpnInstance ? { vpnInstance: flags.vpnInstance } : {}),
     ...(flags.vpnIp ? { vpnIp: flags.vpnIp } : {}),
+    ...(flags.clientVpnEndpoint ? { clientVpnEndpoint: flags.clientVpnEndpoint } : {}),
+    ...(flags.clientVpnGroup ? { clientVpnGroup: flags.clientVpnGroup } : {}),
   }
   if (flags.profile) {
     target.profile = flags.profile

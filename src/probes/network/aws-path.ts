@@ -2,6 +2,7 @@
 import type { AwsFailure } from '../../aws/call.js'
 import type { ClientVpnAssociationInfo, ClientVpnEndpointInfo } from '../../aws/client-vpn.js'
 import type { InstanceInfo, PeeringInfo, RouteInfo, RouteTableInfo } from '../../aws/ec2.js'
+import type { TgwAttachmentInfo, TransitGatewayInfo } from '../../aws/transit-gateway.js'
 import type { CheckResult, ProbeContext, ProbeId, ProbeOutcome } from '../../engine/types.js'
 import { isPublicAddress } from '../../platform/cidr.js'
 
@@ -116,6 +117,49 @@ export interface AwsPath {
   sources: SourceNetwork[]
   router?: InstanceInfo & { how: string }
   clientVpn?: ClientVpnView
+  /** The transit gateways the path names, when it names any (tgw-path.ts reads them). */
+  transitGateways?: TgwView
+}
+
+/** The transit gateways of the endpoint subnets' routes and of the cluster VPC's attachments, and every attachment of theirs. */
+export interface TgwView {
+  gateways: TransitGatewayInfo[]
+  /** The ids DescribeTransitGateways was asked about and answered for: of these, one not listed is gone. */
+  gatewaysRead: string[]
+  attachments: TgwAttachmentInfo[]
+  /** The CIDRs of the attached VPCs, by VPC id, as far as DescribeVpcs answered. */
+  vpcCidrs: Record<string, string[]>
+  /** The reads that failed; without the attachments the TGW path is not judged. */
+  failures: AwsFailure[]
+}
+
+/** A transit gateway that carries traffic: available, or being modified (it still forwards meanwhile). */
+export const TGW_WORKING = new Set(['available', 'modifying'])
+
+/** A route into a transit gateway that is not available (or no longer listed) goes nowhere. */
+function deadTransitGateway(path: AwsPath, route: RouteInfo): boolean {
+  const view = path.transitGateways
+  if (route.targetType !== 'tgw' || !view?.gatewaysRead.includes(route.targetId)) return false
+  const gateway = view.gateways.find((g) => g.id === route.targetId)
+  return !gateway || !TGW_WORKING.has(gateway.state)
+}
+
+/** A route whose peering or transit gateway no longer carries traffic (AWS marks it blackhole only eventually). */
+export function deadTarget(path: AwsPath): (route: RouteInfo) => boolean {
+  const peering = deadPeeringTarget(path)
+  return (route) => peering(route) || deadTransitGateway(path, route)
+}
+
+/**
+ * What a route fix should send traffic to: the connection itself, or in place of a transit gateway
+ * that is gone, the available one the cluster VPC is attached to; undefined when there is none
+ * (the transit gateway check carries that fix).
+ */
+export function routeTargetFor(path: AwsPath, connectionId: string): string | undefined {
+  if (!deadTransitGateway(path, { destination: '', targetType: 'tgw', targetId: connectionId, state: 'active' })) return connectionId
+  const view = path.transitGateways
+  const attached = view?.attachments.filter((a) => a.resourceId === path.clusterVpcId && a.transitGatewayId !== connectionId).map((a) => a.transitGatewayId) ?? []
+  return view?.gateways.find((g) => attached.includes(g.id) && TGW_WORKING.has(g.state))?.id
 }
 
 /** A route through a peering that is not active (or no longer listed) goes nowhere. */

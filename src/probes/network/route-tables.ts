@@ -8,7 +8,7 @@
  */
 import { defineProbe, type FailureCode, type Fix } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
-import { deadPeeringTarget, replacedPeering, whenAwsPathMatters } from './aws-path.js'
+import { deadTarget, replacedPeering, routeTargetFor, whenAwsPathMatters } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const routeTablesProbe = defineProbe({
@@ -28,7 +28,7 @@ export const routeTablesProbe = defineProbe({
           path.sources.map((source) => ({
             subnet,
             source,
-            judgement: subnet.table ? judgeRoute(subnet.table, source.cidr, source.connectionId, deadPeeringTarget(path)) : undefined,
+            judgement: subnet.table ? judgeRoute(subnet.table, source.cidr, source.connectionId, deadTarget(path)) : undefined,
           })),
         )
         const evidence = {
@@ -66,12 +66,14 @@ export const routeTablesProbe = defineProbe({
                 ? `${table.id} of ${row.subnet.subnetId}${ips} sends ${row.source.cidr} to ${row.judgement.route?.targetId}, not ${row.source.connectionId}`
                 : `${table.id} of ${row.subnet.subnetId}${ips} has no route to ${row.source.cidr}`,
           )
-          if (row.source.connectionId) {
+          // A transit gateway that is gone is replaced by the cluster VPC's live one, or fixed by the transit gateway check.
+          const target = row.source.connectionId ? routeTargetFor(path, row.source.connectionId) : undefined
+          if (target) {
             fixes.push(
               buildRouteFix({
                 routeTableId: table.id,
                 destination: row.source.cidr,
-                connectionId: row.source.connectionId,
+                connectionId: target,
                 region,
                 replace: problem !== 'missing',
                 side: `the endpoint subnet ${row.subnet.subnetId}`,

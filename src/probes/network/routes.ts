@@ -25,6 +25,8 @@ export function judgeRoute(
   deadTarget: (route: RouteInfo) => boolean = () => false,
 ): RouteJudgement {
   const route = routeFor(table, destination)
+  // A source inside the VPC itself (a Client VPN association there) comes back over the local route.
+  if (route?.targetType === 'local' && !connectionId && isValidCidr(destination) && cidrCovers(route.destination, destination)) return { ok: true, route }
   if (!route || route.targetType === 'local' || route.targetType === 'igw' || route.targetType === 'nat') {
     return { ok: false, problem: 'missing', route }
   }

@@ -8,6 +8,7 @@
 import type { SecurityGroupInfo, SgRule } from '../../aws/ec2.js'
 import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { buildSecurityGroupRuleFix } from '../../fixes/aws-network.js'
+import { buildClientVpnIngressFix } from '../../fixes/client-vpn.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
 import { whenAwsPathMatters } from './aws-path.js'
@@ -51,7 +52,7 @@ export const securityGroupProbe = defineProbe({
         const lists = await prefixLists(ctx, groups)
         const routerIp = path.router?.privateIp
         const routerGroups = path.router?.groupIds ?? []
-        const admits = (rule: SgRule, source: string): string | undefined => {
+        const admits = (rule: SgRule, source: string, carried: string[] = []): string | undefined => {
           if (!allows443(rule)) return undefined
           const cidr = rule.cidrs.find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
           if (cidr) return cidr
@@ -59,13 +60,13 @@ export const securityGroupProbe = defineProbe({
             const hit = (lists.get(id) ?? []).find((c) => cidrCovers(c, source) || (routerIp && cidrContains(c, routerIp)))
             if (hit) return `${id} (${hit})`
           }
-          const group = rule.groups.find((g) => routerGroups.includes(g.groupId))
-          return group ? `${group.groupId} (the VPN router's group)` : undefined
+          const group = rule.groups.find((g) => routerGroups.includes(g.groupId) || carried.includes(g.groupId))
+          return group ? `${group.groupId} (${routerGroups.includes(group.groupId) ? "the VPN router's group" : "the Client VPN endpoint's group"})` : undefined
         }
         const verdicts = path.sources.map((source) => {
           for (const group of groups) {
             for (const rule of group.ingress) {
-              const by = admits(rule, source.cidr)
+              const by = admits(rule, source.cidr, source.groupIds)
               if (by) return { source, group, by }
             }
           }
@@ -89,14 +90,23 @@ export const securityGroupProbe = defineProbe({
         const groupId = cluster.clusterSecurityGroupId ?? ids[0] ?? ''
         // EKS gives its cluster group an "all traffic from itself" rule; that reference says nothing about the VPN.
         const referenced = groups.flatMap((g) => g.ingress.filter(allows443).flatMap((r) => r.groups.map((x) => x.groupId).filter((id) => id !== g.id)))
-        const note = referenced.length && !path.router ? ` (rules referencing ${[...new Set(referenced)].join(', ')} admit only members of those groups; name the VPN router with --vpn-instance to check them)` : ''
+        const note = referenced.length && !path.router && !path.sources.some((s) => s.groupIds?.length) ? ` (rules referencing ${[...new Set(referenced)].join(', ')} admit only members of those groups; name the VPN router with --vpn-instance to check them)` : ''
         return {
           status: 'fail',
           code: 'SG_NO_RULE',
           category: 'security-group',
           detail: `${ids.join(', ')} ${ids.length > 1 ? 'have' : 'has'} no ingress for TCP 443 from ${path.sources.map((s) => s.cidr).join(' or ')}${note}`,
           evidence,
-          fixes: path.sources.map((s) => buildSecurityGroupRuleFix(groupId, s.cidr, ctx.target.region ?? '')),
+          fixes: path.sources
+            .map((s) => {
+              const region = ctx.target.region ?? ''
+              if (s.via !== 'client-vpn') return buildSecurityGroupRuleFix(groupId, s.cidr, region)
+              const endpointId = path.clientVpn?.endpoints.find((r) => r.associations.some((a) => a.subnetId === s.subnetId))?.endpoint.id ?? 'the Client VPN endpoint'
+              // A group reference works within the VPC; from another VPC the subnet's CIDR says it.
+              const sourceGroupId = s.remoteVpcId ? undefined : s.groupIds?.[0]
+              return buildClientVpnIngressFix({ groupId, region, endpointId, ...(sourceGroupId ? { sourceGroupId } : { cidr: s.cidr }) })
+            })
+            .filter((fix, i, all) => all.findIndex((f) => f.commands[0] === fix.commands[0]) === i),
         }
       },
       { ifNoTcp: 'read' },

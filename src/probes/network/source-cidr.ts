@@ -12,6 +12,8 @@ import { defineProbe, type ProbeContext } from '../../engine/types.js'
 import { cidrContains, cidrCovers } from '../../platform/cidr.js'
 import { coveringPeer } from '../routing/peers.js'
 import { identifyRouter } from './router.js'
+import { clientVpnOf, readClientVpnsFor, withClientVpn } from './client-vpn-path.js'
+import { readTransitGateways, withTransitGateways } from './tgw-path.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
 import { type AwsPath, type EndpointSubnet, type SourceNetwork, tableOf, whenAwsPathMatters } from './aws-path.js'
 
@@ -66,30 +68,35 @@ function remoteSide(p: PeeringInfo, clusterVpcId: string) {
   return p.requester.vpcId === clusterVpcId ? p.accepter : p.requester
 }
 
+/**
+ * The networks connected to the cluster VPC, one per CIDR, the connection that really carries it
+ * first: a route of the endpoint subnets to a TGW or VGW; an active peering; a route to one; a
+ * peering in any other status; a route to such a peering. A team that moved from peering to a TGW
+ * keeps the deleted peering in the listing for a while: the routes say it is history.
+ */
 function inferSources(clusterVpcId: string, clusterCidrs: string[], peerings: PeeringInfo[], subnets: EndpointSubnet[]): SourceNetwork[] {
-  const sources: SourceNetwork[] = []
-  const add = (s: SourceNetwork) => {
-    if (!sources.some((x) => x.cidr === s.cidr)) sources.push(s)
-  }
-  // An active peering speaks for a CIDR before a dead one to the same network.
-  const ordered = [...peerings].sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active'))
-  for (const p of ordered) {
-    const remote = remoteSide(p, clusterVpcId)
-    for (const cidr of remote.cidrs) {
-      add({ cidr, via: 'peering', connectionId: p.id, remoteVpcId: remote.vpcId, why: `the VPC on the other side of ${p.id} (${p.status})` })
-    }
-  }
+  const candidates: { rank: number; source: SourceNetwork }[] = []
+  const statusOf = (pcx: string) => peerings.find((p) => p.id === pcx)?.status
   for (const subnet of subnets) {
     for (const route of subnet.table?.routes ?? []) {
       if (!['pcx', 'tgw', 'vgw'].includes(route.targetType) || route.prefixListId) continue
       if (route.destination === '0.0.0.0/0' || route.destination === '::/0' || clusterCidrs.some((c) => cidrCovers(c, route.destination))) continue
-      add({
-        cidr: route.destination,
-        via: route.targetType === 'pcx' ? 'peering' : (route.targetType as 'tgw' | 'vgw'),
-        connectionId: route.targetId,
-        why: `routed to ${route.targetId} by ${subnet.table?.id}`,
+      const status = route.targetType === 'pcx' ? statusOf(route.targetId) : undefined
+      candidates.push({
+        rank: route.targetType !== 'pcx' ? 0 : status === undefined || status === 'active' ? 2 : 4,
+        source: { cidr: route.destination, via: route.targetType === 'pcx' ? 'peering' : (route.targetType as 'tgw' | 'vgw'), connectionId: route.targetId, why: `routed to ${route.targetId} by ${subnet.table?.id}` },
       })
     }
+  }
+  for (const p of peerings) {
+    const remote = remoteSide(p, clusterVpcId)
+    for (const cidr of remote.cidrs) {
+      candidates.push({ rank: p.status === 'active' ? 1 : 3, source: { cidr, via: 'peering', connectionId: p.id, remoteVpcId: remote.vpcId, why: `the VPC on the other side of ${p.id} (${p.status})` } })
+    }
+  }
+  const sources: SourceNetwork[] = []
+  for (const { source } of candidates.sort((x, y) => x.rank - y.rank)) {
+    if (!sources.some((x) => x.cidr === source.cidr)) sources.push(source)
   }
   return sources
 }
@@ -111,10 +118,11 @@ export const sourceCidrProbe = defineProbe({
         const call = awsCallOptions(ctx)
         const enis = ctx.get('cluster.endpoint-enis')?.enis ?? []
         const endpointIps = enis.flatMap((e) => e.privateIps)
-        const [tables, peerings, named] = await Promise.all([
+        const [tables, peerings, named, clientVpnRead] = await Promise.all([
           ctx.env.aws.describeRouteTables({ vpcId: cluster.vpcId }, call),
           ctx.env.aws.describePeerings(cluster.vpcId, call),
           namedRouter(ctx, endpointIps),
+          readClientVpnsFor(ctx, call, endpointIps),
         ])
         if (!tables.ok) return awsSkip(tables)
         const clusterCidrs = ctx.get('cluster.vpc')?.cidrs ?? []
@@ -127,9 +135,13 @@ export const sourceCidrProbe = defineProbe({
           table: tableOf(tables.value as RouteTableInfo[], subnetId),
         }))
         const peeringList = peerings.ok ? peerings.value : []
-        const inferred = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+        const connected = inferSources(cluster.vpcId, clusterCidrs, peeringList, endpointSubnets)
+        const clientVpn = clientVpnOf(clientVpnRead, { clusterVpcId: cluster.vpcId, peerings: peeringList, routed: connected.filter((s) => s.via === 'tgw' || s.via === 'vgw'), named: ctx.target.clientVpnEndpoint })
+        const transitGateways = await readTransitGateways(ctx.env.aws, call, { clusterVpcId: cluster.vpcId, endpointSubnets, discover: connected.length === 0 && clientVpn.sources.length === 0 })
+        const inferred = withTransitGateways(withClientVpn(connected, clientVpn.sources), transitGateways, cluster.vpcId)
         const given = ctx.target.vpnInstance || ctx.target.vpnIp
-        const router = named ?? (given ? undefined : await searchRouter(ctx, inferred, endpointIps))
+        // Client VPN needs no router of the user's: its endpoint forwards and translates.
+        const router = named ?? (given || clientVpn.sources.length ? undefined : await searchRouter(ctx, inferred, endpointIps))
         const routerInfo = router && !('error' in router) ? router : undefined
         let sources: SourceNetwork[]
         if (ctx.target.sourceCidr) {
@@ -143,12 +155,18 @@ export const sourceCidrProbe = defineProbe({
             if (narrowed.length) sources = narrowed.map((s) => ({ ...s, why: `${s.why}; it holds the VPN router ${routerInfo.id} (${routerInfo.privateIp})` }))
           }
         }
-        const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, peeringsReadable: peerings.ok, sources, router: routerInfo }
+        const data: AwsPath = { clusterVpcId: cluster.vpcId, clusterCidrs, endpointSubnets, peerings: peeringList, peeringsReadable: peerings.ok, sources, router: routerInfo, clientVpn: clientVpn.view, transitGateways }
         const evidence = {
           sources: sources.map((s) => ({ cidr: s.cidr, via: s.via, connection: s.connectionId ?? null, remoteVpc: s.remoteVpcId ?? null, why: s.why })),
           endpointSubnets: endpointSubnets.map((s) => ({ subnet: s.subnetId, ips: s.ips, routeTable: s.table?.id ?? null })),
           router: routerInfo ? { id: routerInfo.id, privateIp: routerInfo.privateIp ?? null, found: routerInfo.how } : router && 'error' in router ? { error: router.error } : null,
           peeringsReadable: peerings.ok,
+          clientVpn: clientVpn.view.unread ?? clientVpn.view.failure?.message ?? clientVpn.view.endpoints.map((r) => ({ endpoint: r.endpoint.id, status: r.endpoint.status, found: r.how })),
+        }
+        const unassociated = clientVpn.view.endpoints.map((r) => r.endpoint.id)
+        if (sources.length === 0 && unassociated.length) {
+          // The endpoint that should carry the traffic is the broken link; network.client-vpn names it.
+          return { status: 'fail', code: 'NO_SOURCE_NETWORK', category: 'routing', explainedBy: 'network.client-vpn', detail: `nothing enters ${cluster.vpcId} from the VPN yet: the Client VPN endpoint ${unassociated.join(', ')} has no associated subnet in it or in a VPC connected to it`, evidence, data }
         }
         if (sources.length === 0) {
           return {

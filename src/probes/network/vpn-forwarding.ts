@@ -9,7 +9,7 @@ import { whenAwsPathMatters } from './aws-path.js'
 import { defineProbe, type ProbeContext, type ProbeId } from '../../engine/types.js'
 import { buildRouterForwardingFixes, type VpnKind } from '../../fixes/aws-network.js'
 
-const AWS_LINKS = ['network.vpn-router', 'network.vpn-route', 'network.peering', 'network.nacl', 'network.security-group', 'network.route-tables'] as const satisfies readonly ProbeId[]
+const AWS_LINKS = ['network.client-vpn', 'network.vpn-router', 'network.vpn-route', 'network.peering', 'network.transit-gateway', 'network.nacl', 'network.security-group', 'network.route-tables'] as const satisfies readonly ProbeId[]
 
 /** Which VPN the path crosses, from what the workstation showed: its router's SNAT is set differently. */
 function vpnOf(ctx: ProbeContext<never, 'routing.wireguard' | 'routing.tailscale' | 'routing.local-route'>): VpnKind {
@@ -37,6 +37,7 @@ export const vpnForwardingProbe = defineProbe({
         // What is left applies to a connection that entered the VPN and was dropped beyond it.
         const explained = ctx.result('network.tcp-connect')?.explainedBy
         if (explained) return { status: 'skip', detail: `the connection never crossed the VPN: ${explained === 'routing.wireguard' ? 'the WireGuard tunnel is down' : 'the local route is what is broken'}` }
+        if (path.sources.length && path.sources.every((s) => s.via === 'client-vpn')) return { status: 'skip', detail: 'the path enters AWS through Client VPN, whose endpoint forwards and translates itself: there is no VPN router of yours to check' }
         const results = AWS_LINKS.map((id) => ctx.result(id)).filter((r) => r !== undefined)
         const failed = results.filter((r) => r.status === 'fail')
         if (failed.length > 0) return { status: 'skip', detail: `${failed[0]?.id} already explains the dropped connection` }

@@ -8,7 +8,7 @@
 import { defineProbe } from '../../engine/types.js'
 import { buildRouteFix } from '../../fixes/aws-network.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
-import { deadPeeringTarget, replacedPeering, tableOf, whenAwsPathMatters } from './aws-path.js'
+import { deadTarget, replacedPeering, routeTargetFor, tableOf, whenAwsPathMatters } from './aws-path.js'
 import { describeRoute, judgeRoute } from './routes.js'
 
 export const vpnRouteProbe = defineProbe({
@@ -25,6 +25,7 @@ export const vpnRouteProbe = defineProbe({
         const path = ctx.need('network.source-cidr')
         const region = ctx.target.region ?? ''
         const remote = path.sources.find((s) => s.remoteVpcId && (!path.router?.vpcId || s.remoteVpcId === path.router.vpcId))
+        if (!remote?.remoteVpcId && path.sources.length && path.sources.every((s) => s.via === 'client-vpn')) return { status: 'skip', detail: 'the Client VPN association is in the cluster VPC: there is no VPN side to route' }
         if (!remote?.remoteVpcId) return { status: 'skip', detail: 'the source is not a peered VPC in this account and region: its route tables are not readable here' }
         const tables = await ctx.env.aws.describeRouteTables({ vpcId: remote.remoteVpcId }, awsCallOptions(ctx))
         if (!tables.ok) return awsSkip(tables)
@@ -32,12 +33,14 @@ export const vpnRouteProbe = defineProbe({
         const targets = path.endpointSubnets.flatMap((s) => s.ips)
         const destinations = targets.length ? targets : path.clusterCidrs
         if (destinations.length === 0) return { status: 'skip', detail: 'neither the endpoint IPs nor the cluster VPC CIDR are known' }
-        const routerTable = path.router?.subnetId ? tableOf(tables.value, path.router.subnetId) : undefined
+        // A Client VPN association's subnet is where its traffic leaves, as a router's subnet is.
+        const exitSubnet = path.router?.subnetId ?? remote.subnetId
+        const routerTable = exitSubnet ? tableOf(tables.value, exitSubnet) : undefined
         const candidates = routerTable ? [routerTable] : tables.value.filter((t) => t.main || t.subnetIds.length > 0)
-        const judged = candidates.map((table) => ({ table, results: destinations.map((d) => ({ d, j: judgeRoute(table, d, remote.connectionId, deadPeeringTarget(path)) })) }))
+        const judged = candidates.map((table) => ({ table, results: destinations.map((d) => ({ d, j: judgeRoute(table, d, remote.connectionId, deadTarget(path)) })) }))
         const evidence = {
           vpc: remote.remoteVpcId,
-          basis: routerTable ? `the route table of the VPN router's subnet ${path.router?.subnetId}` : 'every route table of the VPC (no VPN router named)',
+          basis: routerTable ? `the route table of ${path.router ? "the VPN router's subnet" : 'the Client VPN association subnet'} ${exitSubnet}` : 'every route table of the VPC (no VPN router named)',
           tables: judged.map((t) => ({
             routeTable: t.table.id,
             main: t.table.main,
@@ -54,11 +57,12 @@ export const vpnRouteProbe = defineProbe({
         // A route that exists but goes elsewhere is replaced; create-route would be refused (RouteAlreadyExists).
         const replaces = (t: (typeof judged)[number]) => t.results.some((r) => !r.j.ok && r.j.problem !== 'missing')
         const wrongTarget = broken.some(replaces)
+        const target = remote.connectionId ? routeTargetFor(path, remote.connectionId) : undefined
         const fixFor = (t: (typeof judged)[number]) =>
           buildRouteFix({
             routeTableId: t.table.id,
             destination: path.clusterCidrs[0] ?? problemOf(t)?.d ?? '',
-            connectionId: remote.connectionId ?? '',
+            connectionId: target ?? '',
             region,
             replace: replaces(t),
             side: `the VPN VPC ${remote.remoteVpcId}`,
@@ -75,7 +79,7 @@ export const vpnRouteProbe = defineProbe({
           ...(routerTable ? {} : { confirmed: false }),
           detail,
           evidence,
-          fixes: remote.connectionId ? broken.map(fixFor) : [],
+          fixes: target ? broken.map(fixFor) : [],
         }
       },
       { ifNoTcp: 'read' },

@@ -21,6 +21,7 @@ export const vpnRouterProbe = defineProbe({
       async () => {
         const path = ctx.need('network.source-cidr')
         const router = path.router
+        if (!router && path.sources.length && path.sources.every((s) => s.via === 'client-vpn')) return { status: 'skip', detail: 'the path enters AWS through Client VPN: no router instance of yours forwards it' }
         if (!router) {
           const given = ctx.target.vpnInstance ?? ctx.target.vpnIp
           return {

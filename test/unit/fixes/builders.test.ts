@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Fix } from '../../../src/engine/types.js'
 import * as access from '../../../src/fixes/access.js'
 import * as awsNetwork from '../../../src/fixes/aws-network.js'
+import * as clientVpn from '../../../src/fixes/client-vpn.js'
 import * as cluster from '../../../src/fixes/cluster.js'
 import * as credentials from '../../../src/fixes/credentials.js'
 import * as dns from '../../../src/fixes/dns.js'
@@ -16,6 +17,7 @@ import * as network from '../../../src/fixes/network.js'
 import * as proxy from '../../../src/fixes/proxy.js'
 import * as routing from '../../../src/fixes/routing.js'
 import * as tls from '../../../src/fixes/tls.js'
+import * as transitGateway from '../../../src/fixes/transit-gateway.js'
 import { tailscalePeer } from '../../helpers/fake-env.js'
 
 const WORLDS = [
@@ -62,6 +64,69 @@ const WORLDS = [
 ]
 type World = (typeof WORLDS)[number]
 
+/** The Client VPN builders, with ids made from the world's own (an endpoint, its subnets and groups). */
+function clientVpnBuilders(w: World): Record<string, () => Fix | Fix[]> {
+  const endpointId = `cvpn-endpoint-${w.pcx.slice(4)}`
+  const replacement = `cvpn-endpoint-${w.tgw.slice(4)}`
+  const subnets = [`subnet-${w.rtb.slice(4)}`, `subnet-${w.nacl.slice(4)}`]
+  const cvpnSg = `sg-${w.router.slice(2)}`
+  const assocCidr = w.vpnCidr.replace(/\.0\.0\/16$/, '.10.0/24')
+  const group = `${w.name}-operators`
+  return {
+    buildClientVpnAssociateFix: () => [
+      clientVpn.buildClientVpnAssociateFix({ endpointId, subnetIds: subnets, region: w.region, vpcId: w.vpnVpc }),
+      clientVpn.buildClientVpnAssociateFix({ endpointId, subnetIds: [subnets[0]!], region: w.region, vpcId: w.vpc, failed: { associationId: `cvpn-assoc-${w.tgw.slice(4)}`, status: 'association-failed' } }),
+    ],
+    buildClientVpnRouteFix: () => [
+      clientVpn.buildClientVpnRouteFix({ endpointId, cidr: w.vpcCidr, subnetIds: subnets, region: w.region, splitTunnel: true }),
+      clientVpn.buildClientVpnRouteFix({ endpointId, cidr: w.vpcCidr, subnetIds: [subnets[1]!], region: w.region, splitTunnel: false, failed: 'failed' }),
+    ],
+    buildClientVpnAuthorizeFix: () => [
+      clientVpn.buildClientVpnAuthorizeFix({ endpointId, cidr: w.vpcCidr, region: w.region, groupId: group, why: `No rule covers ${w.eniIps[0]}.` }),
+      clientVpn.buildClientVpnAuthorizeFix({ endpointId, cidr: w.vpcCidr, region: w.region, why: 'With certificate authentication only, a rule for a group admits nobody.' }),
+    ],
+    buildClientVpnGroupCheckFix: () => clientVpn.buildClientVpnGroupCheckFix({ endpointId, cidr: w.vpcCidr, groups: [group, `${w.name}-admins`], region: w.region }),
+    buildClientVpnIngressFix: () => [
+      clientVpn.buildClientVpnIngressFix({ groupId: w.sg, region: w.region, endpointId, sourceGroupId: cvpnSg }),
+      clientVpn.buildClientVpnIngressFix({ groupId: w.sg, region: w.region, endpointId, cidr: assocCidr }),
+    ],
+    buildClientVpnConnectFix: () => [
+      clientVpn.buildClientVpnConnectFix({ endpointId, region: w.region, platform: 'darwin', federated: false, reconnect: true }),
+      clientVpn.buildClientVpnConnectFix({ endpointId, region: w.region, platform: 'linux', federated: true, reconnect: false }),
+      clientVpn.buildClientVpnConnectFix({ endpointId, region: w.region, platform: 'win32', federated: true, reconnect: false }),
+    ],
+    buildClientVpnEndpointFix: () => [
+      clientVpn.buildClientVpnEndpointFix({ endpointId, status: 'deleted', region: w.region, platform: 'linux' }),
+      clientVpn.buildClientVpnEndpointFix({ endpointId, status: 'deleting', region: w.region, platform: 'darwin', replacement, federated: true }),
+    ],
+  }
+}
+
+/** The Transit Gateway builders, with attachment, table and subnet ids made from the world's own. */
+function transitGatewayBuilders(w: World): Record<string, () => Fix | Fix[]> {
+  const eksAttach = `tgw-attach-${w.tgw.slice(4)}a`
+  const vpnAttach = `tgw-attach-${w.pcx.slice(4)}b`
+  const tgwRtb = `tgw-rtb-${w.rtb.slice(4)}`
+  const subnets = [`subnet-${w.rtb.slice(4)}`, `subnet-${w.nacl.slice(4)}`]
+  const eks = { vpcId: w.vpc, subnetIds: subnets, side: 'the cluster VPC' }
+  const vpn = { vpcId: w.vpnVpc, subnetIds: [`subnet-${w.router.slice(2)}`], side: 'the VPN VPC' }
+  return {
+    buildTgwAttachmentFix: () =>
+      (['', 'pendingAcceptance', 'pending', 'rejected'] as const).map((state) =>
+        transitGateway.buildTgwAttachmentFix({ tgwId: w.tgw, vpc: state === 'pending' ? vpn : eks, region: w.region, ...(state ? { attachmentId: eksAttach, state } : {}) }),
+      ),
+    buildTgwSubnetFix: () => transitGateway.buildTgwSubnetFix({ attachmentId: eksAttach, tgwId: w.tgw, vpc: { ...eks, subnetIds: [subnets[0]!] }, add: [{ subnetId: subnets[1]!, az: `${w.region}b`, ips: [w.eniIps[1]!] }], region: w.region }),
+    buildTgwRouteFix: () =>
+      (['create', 'replace', 'delete'] as const).map((mode) => transitGateway.buildTgwRouteFix({ routeTableId: tgwRtb, destination: w.vpcCidr, attachmentId: eksAttach, region: w.region, mode, side: 'associated with the VPN attachment' })),
+    buildTgwPropagationFix: () => transitGateway.buildTgwPropagationFix({ routeTableId: tgwRtb, attachmentId: vpnAttach, destination: w.vpnCidr, region: w.region, side: 'associated with the cluster attachment' }),
+    buildTgwAssociationFix: () => transitGateway.buildTgwAssociationFix({ routeTableId: tgwRtb, attachmentId: vpnAttach, region: w.region, side: 'the VPN VPC' }),
+    buildTgwReplaceFix: () =>
+      (['pending', 'deleted'] as const).map((state) =>
+        transitGateway.buildTgwReplaceFix({ tgwId: w.tgw, state, name: `${w.name}-vpn`, vpcs: [vpn, eks], routes: [{ routeTableId: w.rtb, destination: w.vpnCidr }], region: w.region }),
+      ),
+  }
+}
+
 /** Every builder with the arguments a run would give it in world w. */
 function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
   const peer = tailscalePeer({ hostName: `${w.name}-router`, tailscaleIPs: ['100.100.7.8'], primaryRoutes: [w.vpcCidr] })
@@ -107,6 +172,8 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
       ...awsNetwork.buildRouterForwardingFixes([source], { id: w.router, ip: w.routerIp }, w.region, undefined, { kind: 'wireguard', iface: 'wg0', tunnelAddress: '10.250.0.2/32' }),
       ...awsNetwork.buildRouterForwardingFixes([source], undefined, w.region, w.vpnVpc, { kind: 'tunnel', iface: 'utun5' }),
     ],
+    ...clientVpnBuilders(w),
+    ...transitGatewayBuilders(w),
     buildPrivateOnlyFix: () => [cluster.buildPrivateOnlyFix(w.name, w.region, true), cluster.buildPrivateOnlyFix(w.name, w.region, false)],
     buildClusterNameFix: () => [cluster.buildClusterNameFix(`${w.name}x`, [w.name], w.region, w.profile), cluster.buildClusterNameFix('gone', [], w.region)],
     buildVpcDnsFix: () => cluster.buildVpcDnsFix(w.vpc, w.region, ['enableDnsSupport', 'enableDnsHostnames']),
@@ -203,7 +270,7 @@ function buildersFor(w: World): Record<string, () => Fix | Fix[]> {
   }
 }
 
-const MODULES = { access, awsNetwork, cluster, credentials, dns, kubeconfig, network, proxy, routing, tls }
+const MODULES = { access, awsNetwork, clientVpn, cluster, credentials, dns, kubeconfig, network, proxy, routing, tls, transitGateway }
 const PLACEHOLDER = /<[A-Za-z][^>]*>|\bTODO\b|\bXXX\b|\bundefined\b|\bnull\b|\[object Object\]/
 
 function terraformFmtCheck(snippet: string): { ok: boolean; detail: string } {

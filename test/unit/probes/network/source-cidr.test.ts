@@ -125,6 +125,8 @@ function envFor(w: World, s: Setup = {}) {
           return s.vpcInstances ?? ok([])
         },
         describeSecurityGroups: async () => s.vpcGroups ?? ok([]),
+        // A TGW route's gateway is there; nothing is attached to it (see transit-gateway.test.ts).
+        describeTransitGateways: async (ids) => ok(ids.map((id) => ({ id, state: 'available' }))),
         ...(s.instance
           ? {
               describeInstance: async (by) => {
@@ -305,6 +307,21 @@ describe('network.source-cidr: inferred from TGW and VGW routes of the endpoint 
     const withVgw = [table(w.tables[0], w.vpcId, { subnetIds: [...w.subnets], routes: [route(w.cidr, 'local'), route(onPrem, vgw)] })]
     const second = await run(w, { tables: ok(withVgw), peerings: ok([]) })
     expect(second.path.sources).toEqual([{ cidr: onPrem, via: 'vgw', connectionId: vgw, why: `routed to ${vgw} by ${w.tables[0]}` }])
+  })
+  it.each([A, B])('$cluster: the VPCs once peered, now joined by a TGW: the routes to the TGW speak for the VPN CIDR, not the deleted peering', async (w) => {
+    const dead = peering(w.pcx, { vpcId: w.vpnVpcId, cidrs: [w.vpnCidr] }, { vpcId: w.vpcId, cidrs: [w.cidr] }, 'deleted', 'Deleted by 123456789012')
+    const tables = [table(w.tables[0], w.vpcId, { subnetIds: [...w.subnets], routes: [route(w.cidr, 'local'), route(w.vpnCidr, w.tgw)] })]
+    const { path } = await run(w, { tables: ok(tables), peerings: ok([dead]) })
+    expect(path.sources).toEqual([{ cidr: w.vpnCidr, via: 'tgw', connectionId: w.tgw, why: `routed to ${w.tgw} by ${w.tables[0]}` }])
+  })
+
+  it('a route to a dead peering gives way to an active peering to the same network', async () => {
+    const active = peering(A.pcx, { vpcId: A.vpnVpcId, cidrs: [A.vpnCidr] }, { vpcId: A.vpcId, cidrs: [A.cidr] })
+    const gone = 'pcx-0aaaabbbbccccdddd'
+    const deleted = peering(gone, { vpcId: A.vpnVpcId, cidrs: [A.vpnCidr] }, { vpcId: A.vpcId, cidrs: [A.cidr] }, 'deleted', 'Deleted by 123456789012')
+    const tables = [table(A.tables[0], A.vpcId, { subnetIds: [...A.subnets], routes: [route(A.cidr, 'local'), route(A.vpnCidr, gone)] })]
+    const { path } = await run(A, { tables: ok(tables), peerings: ok([deleted, active]) })
+    expect(path.sources.map((s) => [s.cidr, s.connectionId])).toEqual([[A.vpnCidr, A.pcx]])
   })
 })
 
