@@ -13,7 +13,7 @@ import { NACL_DENY_RULE } from '../helpers/aws-world.js'
 import { startMoto, type Moto } from '../helpers/moto.js'
 import { makeLabDir, recordHostProcess, removeLeftovers, removeNamespace, teardown } from './host.js'
 import { whyLabCannotRun } from './preflight.js'
-import { VALUE_SETS, WIREGUARD_WORLD, type LabParams } from './values.js'
+import { TGW_WORLD, VALUE_SETS, WIREGUARD_WORLD, type LabParams } from './values.js'
 import { ec2HostName } from './tailscale-state.js'
 import { LabWorld, type Hop, type LabRun } from './world.js'
 
@@ -47,7 +47,7 @@ function check(run: LabRun, id: string): any {
 
 /** Evidence rows in the order of the value set's endpoint IPs (the resolver's order varies). */
 function byIp<T extends { ip: string }>(rows: T[]): T[] {
-  const order = (ip: string) => [...VALUE_SETS, WIREGUARD_WORLD].flatMap((p) => p.endpointIps).indexOf(ip)
+  const order = (ip: string) => [...VALUE_SETS, WIREGUARD_WORLD, TGW_WORLD].flatMap((p) => p.endpointIps).indexOf(ip)
   return [...rows].sort((a, b) => order(a.ip) - order(b.ip))
 }
 
@@ -700,6 +700,68 @@ describe.skipIf(skipReason !== undefined)(`network lab${skipReason ? ` (skipped:
       w.applyRouterFix(snat)
       const fixed = await w.check()
       expect(fixed.exitCode, fixed.json?.verdict?.summary).toBe(0)
+    })
+  })
+
+  // Issue 13: the VPN VPC and the EKS VPC joined by a transit gateway instead of a peering.
+  describe(`${TGW_WORLD.cluster} in ${TGW_WORLD.region} through a transit gateway (EKS ${TGW_WORLD.eksVpcCidr}, VPN ${TGW_WORLD.vpnVpcCidr})`, () => {
+    const t = TGW_WORLD
+    let w!: LabWorld
+    useWorld(t, (built) => (w = built))
+    const scenario = (name: string, body: () => Promise<void>) => it(name, body, SCENARIO_TIMEOUT_MS)
+    const tgw = () => w.tgw!
+
+    scenario('Transit Gateway, healthy: both VPCs route through it and its table carries both ways', async () => {
+      const run = await w.check()
+      expectVerdict(w, 'TGW healthy', run, { exit: 0, status: 'ok', category: 'ok', confirmed: true, hops: 'synack:router' })
+      // The audit reads the AWS path whole: the source is the VPN VPC through the TGW, not the peering the VPCs once had.
+      const audit = await w.cli(['audit', '--cluster', t.cluster, '--region', t.region, '--connect-timeout', '1', '--json'])
+      expect(check(audit, 'network.source-cidr').evidence.sources).toEqual([
+        {
+          cidr: t.vpnVpcCidr,
+          via: 'tgw',
+          connection: tgw().tgwId,
+          remoteVpc: w.aws.vpnVpcId,
+          why: `routed to ${tgw().tgwId} by ${w.aws.eksRouteTableIds[0]}; ${w.aws.vpnVpcId} holds it, attached to ${tgw().tgwId} (${tgw().vpnAttachmentId}); it holds the VPN router ${w.aws.routerInstanceId} (${t.vpnRouterIp})`,
+        },
+      ])
+      expect(check(audit, 'network.transit-gateway')).toMatchObject({ status: 'pass' })
+      expect(check(audit, 'network.peering')).toMatchObject({ status: 'skip' })
+    })
+
+    scenario('Transit Gateway: the VPN VPC has no route to the cluster through it', async () => {
+      await w.removeVpnSideRoute()
+      const run = await w.check()
+      expectVerdict(w, 'TGW VPN side route missing', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.vpn-route', confirmed: true, hops: 'syn:vpn-vpc' })
+      expect(commands(run)[0]).toBe(`aws ec2 create-route --route-table-id ${w.aws.vpnRouteTableId} --destination-cidr-block ${t.eksVpcCidr} --transit-gateway-id ${tgw().tgwId} --region ${t.region}`)
+    })
+
+    scenario("Transit Gateway: its route table no longer learns the VPN VPC, so the answers are dropped in it", async () => {
+      await w.tgwStopsReturnPropagation()
+      const run = await w.check()
+      expectVerdict(w, 'TGW return route missing', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.transit-gateway', confirmed: true, hops: 'synack:endpoint' })
+      expect(check(run, 'network.transit-gateway').code).toBe('TGW_ROUTE_MISSING')
+      expect(commands(run)[0]).toBe(`aws ec2 enable-transit-gateway-route-table-propagation --transit-gateway-route-table-id ${tgw().routeTableId} --transit-gateway-attachment-id ${tgw().vpnAttachmentId} --region ${t.region}`)
+    })
+
+    scenario('Transit Gateway: the EKS attachment has no subnet in the zone of one endpoint ENI: intermittent, for that IP', async () => {
+      await w.tgwAttachmentLosesZone(1)
+      const run = await w.check()
+      expectVerdict(w, 'TGW attachment without a zone', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.transit-gateway', confirmed: true, hops: { [t.endpointIps[0]]: 'synack:router', [t.endpointIps[1]]: 'synack:endpoint' } })
+      expect(check(run, 'network.transit-gateway').code).toBe('TGW_AZ_MISSING')
+      expect(run.json.verdict.summary).toContain(t.endpointIps[1])
+      expect(commands(run)[0]).toBe(`aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id ${tgw().eksAttachmentId} --add-subnet-ids ${w.aws.eksSubnetIds[1]} --region ${t.region}`)
+    })
+
+    scenario('Transit Gateway, two broken links at once: no VPN-side route to it, and the cluster security group has no 443 rule', async () => {
+      await w.removeVpnSideRoute()
+      await w.removeSgRule()
+      const run = await w.check()
+      expectVerdict(w, 'TGW VPN side route missing and SG without the rule', run, { exit: 21, status: 'fail', category: 'routing', rootCause: 'network.vpn-route', confirmed: true, hops: 'syn:vpn-vpc' })
+      expect(run.json.verdict.further).toEqual([
+        { rootCause: 'network.security-group', category: 'security-group', confirmed: true, summary: expect.stringContaining(w.aws.clusterSgId) },
+      ])
+      expect(commands(run)).toContain(`aws ec2 authorize-security-group-ingress --group-id ${w.aws.clusterSgId} --protocol tcp --port 443 --cidr ${t.vpnVpcCidr} --region ${t.region}`)
     })
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The value sets the network lab runs with: two Tailscale worlds with different names, CIDRs,
  * regions, tailnet addresses and "internet" ranges, so that nothing in eksdoctor can depend on one
- * example, and a WireGuard world with values of its own. "Public" addresses come from the
+ * example, a WireGuard world and a Transit Gateway world with values of their own. "Public" addresses come from the
  * documentation ranges (RFC 5737, RFC 2544) and exist only inside lab namespaces.
  */
 import type { WorldParams } from '../helpers/aws-world.js'
@@ -37,6 +37,8 @@ export interface LabParams extends WorldParams {
    * tunnel's addresses, and the server's "public" address, reached from the workstation's LAN.
    */
   wireguard?: { clientAddress: string; serverAddress: string; prefix: number; serverPublicIp: string; wanGateway: string; wanPrefix: number; port: number }
+  /** A world whose two VPCs are joined by a transit gateway (its default route table, propagation from both attachments) instead of a peering. */
+  transitGateway?: boolean
 }
 
 /** The Tailscale worlds, two value sets. */
@@ -118,4 +120,31 @@ export const WIREGUARD_WORLD: LabParams = {
   inboundResolverIp: '10.60.10.53',
   // Benchmark addresses (RFC 2544) for the server's "public" side: they exist only in the lab.
   wireguard: { clientAddress: '10.250.0.2', serverAddress: '10.250.0.1', prefix: 24, serverPublicIp: '198.18.7.1', wanGateway: '198.18.7.254', wanPrefix: 24, port: 51820 },
+}
+
+/** The Transit Gateway world: a Tailscale subnet router in a VPN VPC attached, with the EKS VPC, to one transit gateway. */
+export const TGW_WORLD: LabParams = {
+  tag: 't',
+  region: 'sa-east-1',
+  cluster: 'search_platform-TGW',
+  eksVpcCidr: '172.31.0.0/16',
+  eksSubnetCidrs: ['172.31.32.0/20', '172.31.48.0/20'],
+  vpnVpcCidr: '10.8.0.0/20',
+  vpnSubnetCidr: '10.8.3.0/24',
+  endpointIps: ['172.31.40.77', '172.31.61.3'],
+  vpnRouterIp: '10.8.3.250',
+  roleName: 'search-sre',
+  rolePath: '/sre/',
+  endpointHost: '3E4F5A6B7C8D9E0F1A2B3C4D5E6F7A8B.yl4.sa-east-1.eks.amazonaws.com',
+  oldEndpointHost: 'B8A7F6E5D4C3B2A1F0E9D8C7B6A5F4E3.yl4.sa-east-1.eks.amazonaws.com',
+  clusterTypo: 'search_platfrom-TGW',
+  staleIp: '172.31.33.33',
+  publicIp: '203.0.113.201',
+  workstationTailnetIp: '100.115.92.7',
+  routerTailnetIp: '100.100.4.250',
+  lan: { address: '198.51.100.130', gateway: '198.51.100.129', prefix: 26 },
+  deadProxy: 'http://198.51.100.129:3128',
+  sessionName: 'sre-pager',
+  inboundResolverIp: '172.31.32.2',
+  transitGateway: true,
 }

@@ -14,8 +14,9 @@
  *                                                                               SG (iptables), relay :443 → API server
  *
  * The fab namespace plays the AWS VPC routers: one route table per subnet (policy routing by input
- * interface and source), the peering between the two VPCs, the NACL of the endpoint subnets and
- * EC2's source/dest check on the router's ENI, all enforced on real packets.
+ * interface and source), the peering between the two VPCs (or the transit gateway that joins them
+ * in the Transit Gateway world), the NACL of the endpoint subnets and EC2's source/dest check on
+ * the router's ENI, all enforced on real packets.
  *
  * Servers run in the test process on the host's loopback: moto (behind a small front that answers
  * ExpiredToken for the lab's expired session), the fake EKS, the TLS API server (authenticating
@@ -31,8 +32,11 @@ import {
   CreateVpcPeeringConnectionCommand,
   DeleteNetworkAclEntryCommand,
   DeleteVpcPeeringConnectionCommand,
+  DisableTransitGatewayRouteTablePropagationCommand,
+  EnableTransitGatewayRouteTablePropagationCommand,
   ModifyInstanceAttributeCommand,
   ModifyNetworkInterfaceAttributeCommand,
+  ModifyTransitGatewayVpcAttachmentCommand,
   ModifyVpcPeeringConnectionOptionsCommand,
   ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2'
@@ -50,6 +54,7 @@ import { startFakeEks, type FakeAccessEntry, type FakeCluster, type FakeEks } fr
 import type { Moto } from '../helpers/moto.js'
 import { createCa, issueServerCert, type Ca } from '../helpers/pki.js'
 import { BIN, type CliRun } from '../helpers/run-cli.js'
+import { joinByTransitGateway, type TgwLink } from '../helpers/tgw-world.js'
 import { addNamespace, makeNetnsEtcDir, run, runIn, spawnIn, waitFor, RUN_PREFIX, type LabProcess } from './host.js'
 import { buildTailscaleDnsStatus, buildTailscalePrefs, buildTailscaleStatus, TAILSCALE_VERSION, type TailscaleState } from './tailscale-state.js'
 import type { LabParams } from './values.js'
@@ -120,8 +125,10 @@ const HEALTHY_TAILSCALE: TailscaleState = { advertise: true, online: true, route
 export class LabWorld {
   readonly ns: LabNamespaces
   aws!: World
-  /** The current peering id (a restored peering is a new one). */
+  /** The current peering id (a restored peering is a new one); '' in the Transit Gateway world. */
   peeringId = ''
+  /** The transit gateway that joins the VPCs in the Transit Gateway world. */
+  tgw?: TgwLink
   creds!: LabCredentials
   expiredCreds!: LabCredentials
   ca!: Ca
@@ -184,6 +191,10 @@ export class LabWorld {
     const p = this.p
     this.aws = await buildWorld(this.moto, p)
     this.peeringId = this.aws.peeringId
+    if (p.transitGateway) {
+      this.tgw = await joinByTransitGateway(this.aws)
+      this.peeringId = ''
+    }
     const { sts } = motoClients(this.moto, p.region)
     const assume = async (session: string): Promise<LabCredentials> => {
       const out = await sts.send(new AssumeRoleCommand({ RoleArn: this.aws.roleArn, RoleSessionName: session }))
@@ -599,7 +610,7 @@ export class LabWorld {
     await this.aws.removeEksRoute(i)
     this.onReset(async () => {
       run('ip', ['-n', this.ns.fab, 'route', 'add', ...route])
-      await this.aws.ec2.send(new CreateRouteCommand({ RouteTableId: this.aws.eksRouteTableIds[i], DestinationCidrBlock: this.p.vpnVpcCidr, VpcPeeringConnectionId: this.peeringId }))
+      await this.aws.ec2.send(new CreateRouteCommand({ RouteTableId: this.aws.eksRouteTableIds[i], DestinationCidrBlock: this.p.vpnVpcCidr, ...this.vpcRouteTarget() }))
     })
   }
 
@@ -633,7 +644,45 @@ export class LabWorld {
     await this.aws.removeVpnReturnRoute()
     this.onReset(async () => {
       run('ip', ['-n', this.ns.fab, 'route', 'add', ...route])
-      await this.aws.ec2.send(new CreateRouteCommand({ RouteTableId: this.aws.vpnRouteTableId, DestinationCidrBlock: this.p.eksVpcCidr, VpcPeeringConnectionId: this.peeringId }))
+      await this.aws.ec2.send(new CreateRouteCommand({ RouteTableId: this.aws.vpnRouteTableId, DestinationCidrBlock: this.p.eksVpcCidr, ...this.vpcRouteTarget() }))
+    })
+  }
+
+  /** Where the VPC routes between the two VPCs go: the transit gateway, or the current peering. */
+  private vpcRouteTarget(): { TransitGatewayId: string } | { VpcPeeringConnectionId: string } {
+    return this.tgw ? { TransitGatewayId: this.tgw.tgwId } : { VpcPeeringConnectionId: this.peeringId }
+  }
+
+  /**
+   * The TGW route table no longer carries the VPN VPC: its attachment stopped propagating there
+   * (and no static route stands in). What the endpoints answer enters the gateway and is dropped.
+   */
+  async tgwStopsReturnPropagation(): Promise<void> {
+    const tgw = this.tgw!
+    const link = { TransitGatewayRouteTableId: tgw.routeTableId, TransitGatewayAttachmentId: tgw.vpnAttachmentId }
+    const rule = ['FORWARD', '-i', 'ekssn', '-o', 'vpnsn', '-j', 'DROP']
+    this.iptables(this.ns.fab, '-I', ...rule)
+    await this.aws.ec2.send(new DisableTransitGatewayRouteTablePropagationCommand(link))
+    this.onReset(async () => {
+      this.iptables(this.ns.fab, '-D', ...rule)
+      await this.aws.ec2.send(new EnableTransitGatewayRouteTablePropagationCommand(link))
+    })
+  }
+
+  /**
+   * The EKS VPC attachment lost its subnet in the zone of endpoint subnet `i`: the endpoint ENI
+   * there can still be reached across the VPC, but what it answers cannot enter the gateway
+   * from a zone the attachment is not in.
+   */
+  async tgwAttachmentLosesZone(i: 0 | 1): Promise<void> {
+    const tgw = this.tgw!
+    const subnet = this.aws.eksSubnetIds[i]
+    const rule = ['FORWARD', '-i', 'ekssn', '-s', this.p.eksSubnetCidrs[i]!, '-o', 'vpnsn', '-j', 'DROP']
+    this.iptables(this.ns.fab, '-I', ...rule)
+    await this.aws.ec2.send(new ModifyTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: tgw.eksAttachmentId, RemoveSubnetIds: [subnet] }))
+    this.onReset(async () => {
+      this.iptables(this.ns.fab, '-D', ...rule)
+      await this.aws.ec2.send(new ModifyTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: tgw.eksAttachmentId, AddSubnetIds: [subnet] }))
     })
   }
 
