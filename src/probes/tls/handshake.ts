@@ -9,7 +9,7 @@ import { defineProbe, type ProbeContext, type ProbeOutcome } from '../../engine/
 import { buildForeignCertificateFix, buildStaleCaFix } from '../../fixes/tls.js'
 import type { CertificateInfo, HandshakeResult } from '../../platform/env.js'
 import { clusterCaOf, reachedIps } from '../shared.js'
-import { judgeHandshakeTimeout, judgeLargeHelloDropped } from './packet-size.js'
+import { earlyLargeRequest, earlySmallReply, judgeHandshakeTimeout, judgeLargeHelloDropped } from './packet-size.js'
 
 /** One endpoint IP's handshake, and whether its certificate is one to go on with. */
 export interface IpHandshake extends HandshakeResult {
@@ -103,84 +103,101 @@ export const handshakeProbe = defineProbe({
   // For the packet-size verdicts only: the interface, the router's name, kubectl's Go release.
   reads: ['routing.local-route', 'routing.tailscale', 'network.source-cidr', 'env.tools'],
   async run(ctx) {
-    const resolved = ctx.need('dns.system')
-    const ca = clusterCaOf(ctx)
-    const servername = resolved.isIpLiteral ? undefined : resolved.host
-    const results: IpHandshake[] = await Promise.all(
-      reachedIps(ctx).map(async (ip) => {
-        const shake = (largeHello: boolean) =>
-          ctx.env.tls.handshake(ip, resolved.port, { servername: resolved.host, caPem: ca?.pem, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal, ...(largeHello ? { largeHello } : {}) })
-        // Side by side: kubectl's hello is the large one, and it costs nothing extra on a healthy path.
-        const [handshake, large] = await Promise.all([shake(false), shake(true)])
-        return { ip, ...handshake, accepted: handshake.ok && (handshake.verified || !ca), largeHello: { ok: large.ok, ...(large.code ? { code: large.code } : {}), ms: large.ms } }
-      }),
-    )
-    const evidence = {
-      servername: resolved.isIpLiteral ? null : resolved.host,
-      ca: ca?.source ?? null,
-      handshakes: results.map((r) => ({
-        ip: r.ip,
-        ok: r.ok,
-        verified: r.verified,
-        error: r.verifyError ?? r.message ?? null,
-        protocol: r.protocol ?? null,
-        certificate: describeLeaf(r.chain[0]),
-        largeHello: { ok: r.largeHello.ok, ms: r.largeHello.ms },
-      })),
-    }
-    const broken = results.find((r) => !r.ok)
-    if (broken) {
-      if (broken.code === 'TLS_TIMEOUT') {
-        const judged = await judgeHandshakeTimeout(ctx, broken, resolved.port, servername)
-        return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
-      }
-      // The TCP check passed a moment ago; losing the connection now is still the network's doing.
-      const atTcp = broken.code?.startsWith('TCP_') ?? false
-      return {
-        status: 'fail',
-        code: broken.code ?? 'TLS_HANDSHAKE_FAILED',
-        category: atTcp ? 'routing' : 'tls',
-        confirmed: !atTcp,
-        detail: `TLS with ${broken.ip} failed: ${broken.message}`,
-        evidence,
-        data: results,
-      }
-    }
-    const dropped = results.find((r) => r.largeHello.code === 'TLS_TIMEOUT')
-    if (dropped) {
-      const judged = await judgeLargeHelloDropped(ctx, dropped, resolved)
-      return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
-    }
-    if (!ca) {
-      return {
-        status: 'warn',
-        detail: `handshake with ${results.map((r) => r.ip).join(', ')} done (${results[0]?.protocol}), but there is no cluster CA to check the certificate against: pass --ca-file or give AWS access`,
-        evidence,
-        data: results,
-      }
-    }
-    const unverified = results.find((r) => !r.verified)
-    if (unverified) return { ...judgeUnverified(ctx, resolved.host, unverified, ca.source, evidence), data: results }
-    // The certificate is the cluster's; the kubeconfig may still carry a CA kubectl will reject.
-    const describeCa = ctx.get('cluster.describe')?.caData
-    const leaf = results[0]?.chain[0]
-    if (describeCa && ctx.target.caPem && leaf && !ctx.env.tls.issuedBy(leaf.pem, ctx.target.caPem, results[0]?.chain.slice(1).map((c) => c.pem))) {
-      return {
-        status: 'fail',
-        code: 'TLS_STALE_CA',
-        category: 'kubeconfig',
-        detail: `the API server's certificate verifies against the cluster CA from AWS, but not against ${ctx.target.caSource ?? 'the kubeconfig CA'}: kubectl will fail with x509: certificate signed by unknown authority`,
-        evidence,
-        data: results,
-        fixes: [buildStaleCaFix({ ...ctx.target, caSource: ctx.target.caSource })],
-      }
-    }
-    const l = results[0]?.chain[0]
-    return {
-      status: 'pass',
-      detail: `${results[0]?.protocol ?? 'TLS'} certificate for ${resolved.host} verified against ${ca.source}${l ? `, valid until ${l.validTo.slice(0, 10)}` : ''}`,
-      evidence,
-      data: results,
+    // Early probes the verdict turns out not to need are stopped when it is in, not left to time out.
+    const leftovers = new AbortController()
+    try {
+      return await judgeHandshakes(ctx, leftovers.signal)
+    } finally {
+      leftovers.abort()
     }
   },
 })
+
+type HandshakeContext = ProbeContext<'network.tcp-connect' | 'dns.system', 'cluster.describe' | 'routing.local-route' | 'routing.tailscale' | 'network.source-cidr' | 'env.tools'>
+
+async function judgeHandshakes(ctx: HandshakeContext, leftovers: AbortSignal): Promise<ProbeOutcome<IpHandshake[]>> {
+  const earlySignal = AbortSignal.any([ctx.signal, leftovers])
+  const resolved = ctx.need('dns.system')
+  const ca = clusterCaOf(ctx)
+  const servername = resolved.isIpLiteral ? undefined : resolved.host
+  // What explains a handshake timeout starts while the handshake is still unanswered, per IP.
+  const early = new Map<string, { small: ReturnType<typeof earlySmallReply>; request: ReturnType<typeof earlyLargeRequest> }>()
+  const results: IpHandshake[] = await Promise.all(
+    reachedIps(ctx).map(async (ip) => {
+      const shake = (largeHello: boolean) =>
+        ctx.env.tls.handshake(ip, resolved.port, { servername: resolved.host, caPem: ca?.pem, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal, ...(largeHello ? { largeHello } : {}) })
+      // Side by side: kubectl's hello is the large one, and it costs nothing extra on a healthy path.
+      const pending = [shake(false), shake(true)] as const
+      early.set(ip, { small: earlySmallReply(ctx, earlySignal, pending[0], ip, resolved.port, servername), request: earlyLargeRequest(ctx, earlySignal, pending[0], pending[1], ip, resolved) })
+      const [handshake, large] = await Promise.all(pending)
+      return { ip, ...handshake, accepted: handshake.ok && (handshake.verified || !ca), largeHello: { ok: large.ok, ...(large.code ? { code: large.code } : {}), ms: large.ms } }
+    }),
+  )
+  const evidence = {
+    servername: resolved.isIpLiteral ? null : resolved.host,
+    ca: ca?.source ?? null,
+    handshakes: results.map((r) => ({
+      ip: r.ip,
+      ok: r.ok,
+      verified: r.verified,
+      error: r.verifyError ?? r.message ?? null,
+      protocol: r.protocol ?? null,
+      certificate: describeLeaf(r.chain[0]),
+      largeHello: { ok: r.largeHello.ok, ms: r.largeHello.ms },
+    })),
+  }
+  const broken = results.find((r) => !r.ok)
+  if (broken) {
+    if (broken.code === 'TLS_TIMEOUT') {
+      const judged = await judgeHandshakeTimeout(ctx, broken, resolved.port, servername, early.get(broken.ip)?.small)
+      return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
+    }
+    // The TCP check passed a moment ago; losing the connection now is still the network's doing.
+    const atTcp = broken.code?.startsWith('TCP_') ?? false
+    return {
+      status: 'fail',
+      code: broken.code ?? 'TLS_HANDSHAKE_FAILED',
+      category: atTcp ? 'routing' : 'tls',
+      confirmed: !atTcp,
+      detail: `TLS with ${broken.ip} failed: ${broken.message}`,
+      evidence,
+      data: results,
+    }
+  }
+  const dropped = results.find((r) => r.largeHello.code === 'TLS_TIMEOUT')
+  if (dropped) {
+    const judged = await judgeLargeHelloDropped(ctx, dropped, resolved, early.get(dropped.ip)?.request)
+    return { ...judged, evidence: { ...evidence, ...judged.evidence }, data: results }
+  }
+  if (!ca) {
+    return {
+      status: 'warn',
+      detail: `handshake with ${results.map((r) => r.ip).join(', ')} done (${results[0]?.protocol}), but there is no cluster CA to check the certificate against: pass --ca-file or give AWS access`,
+      evidence,
+      data: results,
+    }
+  }
+  const unverified = results.find((r) => !r.verified)
+  if (unverified) return { ...judgeUnverified(ctx, resolved.host, unverified, ca.source, evidence), data: results }
+  // The certificate is the cluster's; the kubeconfig may still carry a CA kubectl will reject.
+  const describeCa = ctx.get('cluster.describe')?.caData
+  const leaf = results[0]?.chain[0]
+  if (describeCa && ctx.target.caPem && leaf && !ctx.env.tls.issuedBy(leaf.pem, ctx.target.caPem, results[0]?.chain.slice(1).map((c) => c.pem))) {
+    return {
+      status: 'fail',
+      code: 'TLS_STALE_CA',
+      category: 'kubeconfig',
+      detail: `the API server's certificate verifies against the cluster CA from AWS, but not against ${ctx.target.caSource ?? 'the kubeconfig CA'}: kubectl will fail with x509: certificate signed by unknown authority`,
+      evidence,
+      data: results,
+      fixes: [buildStaleCaFix({ ...ctx.target, caSource: ctx.target.caSource })],
+    }
+  }
+  const l = results[0]?.chain[0]
+  return {
+    status: 'pass',
+    detail: `${results[0]?.protocol ?? 'TLS'} certificate for ${resolved.host} verified against ${ca.source}${l ? `, valid until ${l.validTo.slice(0, 10)}` : ''}`,
+    evidence,
+    data: results,
+  }
+}

@@ -5,6 +5,7 @@
  */
 import type { Judgement, ProbeContext } from '../../engine/types.js'
 import { buildMssClampFix, buildSmallHelloFix, buildVpnMtuFix } from '../../fixes/tls.js'
+import type { HttpResult, SmallReply } from '../../platform/env.js'
 import { parseDarwinIfconfig, parseLinuxLinkJson, parseWindowsIpInterface } from '../../platform/parsers/interface-mtu.js'
 import { coveringPeer } from '../routing/peers.js'
 
@@ -12,6 +13,83 @@ import { coveringPeer } from '../routing/peers.js'
 export const WITH_SMALL_HELLO = 'with a small ClientHello'
 
 type SizeContext = ProbeContext<never, 'routing.local-route' | 'routing.tailscale' | 'network.source-cidr' | 'env.tools'>
+
+/**
+ * How long a handshake may stay unanswered before the probes that explain a timeout start: about
+ * when TCP's first retransmission is due, and early enough that they end with the handshake's own
+ * bound, so a timeout is explained within --connect-timeout, not twice it.
+ */
+export function suspiciousAfterMs(connectTimeoutMs: number): number {
+  return Math.min(1000, Math.round(connectTimeoutMs / 3))
+}
+
+/**
+ * Starts `probe` once `pending` has gone `afterMs` without settling, and resolves undefined when
+ * it settles first. A probe started for a handshake that then succeeds is aborted: nothing needs it.
+ */
+export function whenSilent<T>(pending: Promise<{ ok: boolean }>, afterMs: number, signal: AbortSignal | undefined, probe: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const controller = new AbortController()
+  const bound = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal
+  return new Promise((done) => {
+    let started = false
+    const timer = setTimeout(() => {
+      started = true
+      probe(bound).then(done, () => done(undefined))
+    }, afterMs)
+    pending.then(
+      (r) => {
+        if (!started) {
+          clearTimeout(timer)
+          done(undefined)
+        } else if (r.ok) controller.abort()
+      },
+      () => {
+        clearTimeout(timer)
+        done(undefined)
+      },
+    )
+  })
+}
+
+/** A small TLS 1.0 hello to `ip`, started once the real handshake has been unanswered for a while, bounded to end with it. */
+export function earlySmallReply(ctx: SizeContext, signal: AbortSignal, handshake: Promise<{ ok: boolean }>, ip: string, port: number, servername: string | undefined): Promise<SmallReply | undefined> {
+  const after = suspiciousAfterMs(ctx.options.connectTimeoutMs)
+  return whenSilent(handshake, after, signal, (signal) => ctx.env.tls.smallReply(ip, port, { servername, timeoutMs: ctx.options.connectTimeoutMs - after, signal }))
+}
+
+/**
+ * The large request that tells a ClientHello filter from a black hole toward the server, started
+ * once the large hello has been unanswered for a while, and only when the normal handshake has
+ * completed by then (otherwise it is not the question).
+ */
+export function earlyLargeRequest(
+  ctx: SizeContext,
+  signal: AbortSignal,
+  normal: Promise<{ ok: boolean }>,
+  largeHello: Promise<{ ok: boolean }>,
+  ip: string,
+  endpoint: { host: string; port: number },
+): Promise<HttpResult | undefined> {
+  const after = suspiciousAfterMs(ctx.options.connectTimeoutMs)
+  let normalOk = false
+  normal.then((r) => (normalOk = r.ok), () => undefined)
+  return whenSilent(largeHello, after, signal, async (bound) => (normalOk ? largeRequest(ctx, ip, endpoint, ctx.options.connectTimeoutMs - after, bound) : undefined))
+}
+
+/** A header that makes a plain HTTP request about 1.6 KB: larger than one packet on a VPN path, like a request that carries a token. */
+const LARGE_REQUEST_HEADER = { 'X-Eksdoctor-Size-Probe': 'x'.repeat(1500) }
+
+function largeRequest(ctx: SizeContext, ip: string, endpoint: { host: string; port: number }, timeoutMs: number, signal: AbortSignal | undefined): Promise<HttpResult> {
+  return ctx.env.http.request({
+    url: `https://${endpoint.host}:${endpoint.port}/readyz`,
+    ip,
+    // No credential goes with it: any answer at all, verified or not, shows the packets arrived.
+    insecure: true,
+    headers: LARGE_REQUEST_HEADER,
+    timeoutMs,
+    signal,
+  })
+}
 
 /** The MTU of one interface, as the OS reports it; undefined when it cannot be read. */
 export async function interfaceMtu(ctx: SizeContext, iface: string): Promise<number | undefined> {
@@ -61,9 +139,15 @@ function onInterface(iface: string | undefined, mtu: number | undefined): string
  * server: when that comes back and the certificate flight does not, the path drops large packets
  * toward the workstation; when nothing comes back, the server side does not speak TLS at all.
  */
-export async function judgeHandshakeTimeout(ctx: SizeContext, broken: { ip: string }, port: number, servername: string | undefined): Promise<Judgement & { evidence: Record<string, unknown> }> {
+export async function judgeHandshakeTimeout(
+  ctx: SizeContext,
+  broken: { ip: string },
+  port: number,
+  servername: string | undefined,
+  early?: Promise<SmallReply | undefined>,
+): Promise<Judgement & { evidence: Record<string, unknown> }> {
   const [small, path] = await Promise.all([
-    ctx.env.tls.smallReply(broken.ip, port, { servername, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal }),
+    (async () => (await early) ?? ctx.env.tls.smallReply(broken.ip, port, { servername, timeoutMs: ctx.options.connectTimeoutMs, signal: ctx.signal }))(),
     pathFixes(ctx, broken.ip),
   ])
   const evidence = { smallReply: { ip: broken.ip, reply: small.reply, detail: small.message ?? null, ms: small.ms }, interface: path.iface ?? null, mtu: path.mtu ?? null }
@@ -93,9 +177,6 @@ export async function judgeHandshakeTimeout(ctx: SizeContext, broken: { ip: stri
   }
 }
 
-/** A header that makes a plain HTTP request about 1.6 KB: larger than one packet on a VPN path, like a request that carries a token. */
-const LARGE_REQUEST_HEADER = { 'X-Eksdoctor-Size-Probe': 'x'.repeat(1500) }
-
 /**
  * The normal handshake completed and the padded one (the size kubectl's post-quantum hello has)
  * got no answer. A large request on a normal connection tells the two causes apart: when it is
@@ -103,18 +184,15 @@ const LARGE_REQUEST_HEADER = { 'X-Eksdoctor-Size-Probe': 'x'.repeat(1500) }
  * kubectl going; when it is not, the path drops every large packet toward the server (kubectl's
  * requests carry a token of more than a kilobyte), and only the MTU or MSS fix helps.
  */
-export async function judgeLargeHelloDropped(ctx: SizeContext, dropped: { ip: string }, endpoint: { host: string; port: number }): Promise<Judgement & { evidence: Record<string, unknown> }> {
+export async function judgeLargeHelloDropped(
+  ctx: SizeContext,
+  dropped: { ip: string },
+  endpoint: { host: string; port: number },
+  early?: Promise<HttpResult | undefined>,
+): Promise<Judgement & { evidence: Record<string, unknown> }> {
   const [path, large] = await Promise.all([
     pathFixes(ctx, dropped.ip),
-    ctx.env.http.request({
-      url: `https://${endpoint.host}:${endpoint.port}/readyz`,
-      ip: dropped.ip,
-      // No credential goes with it: any answer at all, verified or not, shows the packets arrived.
-      insecure: true,
-      headers: LARGE_REQUEST_HEADER,
-      timeoutMs: ctx.options.connectTimeoutMs,
-      signal: ctx.signal,
-    }),
+    (async () => (await early) ?? largeRequest(ctx, dropped.ip, endpoint, ctx.options.connectTimeoutMs, ctx.signal))(),
   ])
   const requestArrived = large.status !== undefined
   const kubectl = ctx.get('env.tools')?.kubectl
