@@ -3,7 +3,7 @@
  * committed; regenerate both in a scratch copy of the package and compare.
  */
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -52,5 +52,38 @@ describe('README check ids', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const section = readme.slice(readme.indexOf('<!-- checks -->') + '<!-- checks -->\n'.length, readme.indexOf('<!-- checksstop -->'))
     expect(section, 'run `npm run readme` and commit README.md').toBe(table)
+  })
+})
+
+describe('README IAM permissions', () => {
+  /**
+   * Every action the AWS code sends on the wire: EC2's Query actions (`client.call('X'`, `pages(o, 'X'`)
+   * and the SDK commands (`new XCommand(`), each under the service whose SDK package exports it.
+   */
+  async function actionsSent(dir: string): Promise<string[]> {
+    const sdks = await Promise.all((['eks', 'iam', 'sts'] as const).map(async (service) => ({ service, exports: new Set(Object.keys(await import(`@aws-sdk/client-${service}`))) })))
+    const found = new Set<string>()
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
+      const text = readFileSync(join(dir, entry.name), 'utf8')
+      for (const m of text.matchAll(/(?:client\.call|pages)\((?:o, )?'([A-Z][A-Za-z]+)'/g)) found.add(`ec2:${m[1]}`)
+      for (const m of text.matchAll(/new (\w+)Command\(/g)) {
+        const sdk = sdks.find((s) => s.exports.has(`${m[1]}Command`))
+        if (!sdk) throw new Error(`${m[1]}Command is in no SDK client package`)
+        found.add(`${sdk.service}:${m[1]}`)
+      }
+    }
+    return [...found].sort()
+  }
+
+  it('the policy grants every action eksdoctor sends, and nothing else', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const open = readme.indexOf('```json', readme.indexOf('## IAM permissions')) + '```json'.length
+    const policy = JSON.parse(readme.slice(open, readme.indexOf('```', open)))
+    const granted: string[] = policy.Statement.flatMap((s: { Action: string[] }) => s.Action)
+    // GetCallerIdentity needs no permission (the README says so under the policy).
+    const sent = (await actionsSent(join(ROOT, 'src', 'aws'))).filter((a) => a !== 'sts:GetCallerIdentity')
+    expect(sent.length).toBeGreaterThan(20)
+    expect([...granted].sort()).toEqual(sent)
   })
 })
