@@ -140,7 +140,7 @@ export const resolversProbe = defineProbe({
       }
     }
     if (disagree.length === 0) {
-      return { status: 'pass', detail: `${answers.length} nameserver${answers.length > 1 ? 's' : ''} agree with the system resolver${note}`, evidence }
+      return { status: 'pass', detail: `${answers.length} nameserver${answers.length > 1 ? 's' : ''} ${answers.length > 1 ? 'agree' : 'agrees'} with the system resolver${note}`, evidence }
     }
     const describe = disagree
       .map((a) => `${a.server} (${a.source}) ${a.ok ? (a.ips.length ? `says ${a.ips.join(', ')}` : 'has no answer') : `fails: ${a.error}`}`)

@@ -35,7 +35,7 @@ describe('dns.resolvers', () => {
     })
     const outcome = await runProbe(resolversProbe, { env, data: { 'dns.system': resolved(SEOUL_HOST, ['10.0.45.67', '10.0.12.34']) } })
     expect(outcome.status).toBe('pass')
-    expect(outcome.detail).toBe('1 nameserver agree with the system resolver')
+    expect(outcome.detail).toBe('1 nameserver agrees with the system resolver')
     expect(outcome.evidence).toMatchObject({
       tool: 'dig',
       resolvers: [{ server: '10.255.255.53', source: 'system', ok: true, ips: ['10.0.12.34', '10.0.45.67'], error: null }],
