@@ -13,6 +13,10 @@ import { findClosedPort } from '../helpers/fault-servers.js'
 import { createCa, createTempDir, issueServerCert, removeTempDir, type Ca } from '../helpers/pki.js'
 import { BIN, cleanEnv, runCli, type CliRun } from '../helpers/run-cli.js'
 
+// Keys that cannot be mistaken for real ones: nothing here is ever sent to AWS.
+const KEY_ID = 'AKIDLOOPBACKONLY0000'
+const SECRET = 'fakeSecretKeyForLoopbackOnly/0123456789abcdef'
+
 let dir: string
 let ca: Ca
 let api: ApiServer
@@ -218,7 +222,7 @@ describe('a name defined in two KUBECONFIG files', () => {
 
 describe('the exec entry', () => {
   const credentials = (home: string, profile: string) =>
-    writeFileSync(join(home, '.aws', 'credentials'), `[${profile}]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n`)
+    writeFileSync(join(home, '.aws', 'credentials'), `[${profile}]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\n`)
 
   it('a whole command line in command: kubectl cannot find that "executable"; the split set-credentials makes it run', async () => {
     const home = freshHome()
