@@ -6,7 +6,7 @@
  */
 import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
 import { ec2Reader } from './ec2.js'
-import { bool, child, int, items, text, type XmlElement } from './xml.js'
+import { bool, child, int, items, present, text, type XmlElement } from './xml.js'
 
 /** A Client VPN endpoint (ClientVpnEndpoint). */
 export interface ClientVpnEndpointInfo {
@@ -88,7 +88,6 @@ export interface ClientVpnCalls {
   describeSubnets(by: { ids?: string[]; vpcId?: string }, o: AwsCallOptions): Promise<AwsResult<SubnetInfo[]>>
 }
 
-const present = (values: (string | undefined)[]): string[] => values.filter((v): v is string => Boolean(v))
 const values = (el: XmlElement | undefined, name: string): string[] => present(items(el, name).map((i) => i.text.trim()))
 
 function endpointOf(e: XmlElement): ClientVpnEndpointInfo {

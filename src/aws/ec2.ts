@@ -6,7 +6,7 @@
 import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
 import { collectPages, type PageMark } from './pages.js'
 import { createEc2QueryClient, type QueryClient } from './query-client.js'
-import { bool, child, int, items, text, type XmlElement } from './xml.js'
+import { bool, child, int, items, present, text, type XmlElement } from './xml.js'
 
 export interface EniInfo {
   id: string
@@ -168,7 +168,6 @@ function peeringSide(info: XmlElement | undefined): PeeringSide {
   }
 }
 
-const present = (values: (string | undefined)[]): string[] => values.filter((v): v is string => Boolean(v))
 
 /** An instance's groups; where the instance-level set is empty (emulators), its interfaces' stand in. */
 function groupsOf(i: XmlElement): string[] {

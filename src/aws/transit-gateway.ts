@@ -9,7 +9,7 @@
  */
 import type { AwsCallOptions, AwsPlumbing, AwsResult } from './call.js'
 import { ec2Reader } from './ec2.js'
-import { bool, child, items, text, type XmlElement } from './xml.js'
+import { bool, child, items, present, text, type XmlElement } from './xml.js'
 
 export interface TransitGatewayInfo {
   id: string
@@ -84,7 +84,6 @@ export interface TransitGatewayCalls {
   getTransitGatewayRouteTablePropagations(routeTableId: string, o: AwsCallOptions): Promise<AwsResult<TgwTableLink[]>>
 }
 
-const present = (values: (string | undefined)[]): string[] => values.filter((v): v is string => Boolean(v))
 
 function linkOf(x: XmlElement): TgwTableLink {
   return { attachmentId: text(x, 'transitGatewayAttachmentId') ?? '', resourceId: text(x, 'resourceId'), resourceType: text(x, 'resourceType'), state: text(x, 'state') ?? 'unknown' }

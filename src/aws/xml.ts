@@ -70,3 +70,6 @@ export function int(el: XmlElement | undefined, name: string): number | undefine
 export function items(el: XmlElement | undefined, name: string): XmlElement[] {
   return child(el, name)?.children.filter((c) => c.name === 'item') ?? []
 }
+
+/** The values that are there: what an optional element's text gives, without the missing ones. */
+export const present = (values: (string | undefined)[]): string[] => values.filter((v): v is string => Boolean(v))

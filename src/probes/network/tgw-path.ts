@@ -14,7 +14,7 @@ import type { EndpointSubnet, SourceNetwork, TgwView } from './aws-path.js'
 /** Past this many VPCs, looking each up alone (after a joint DescribeVpcs failed) is not worth the calls. */
 const MAX_SINGLE_VPC_READS = 20
 
-const unique = (values: string[]): string[] => [...new Set(values)]
+export const unique = <T>(values: T[]): T[] => [...new Set(values)]
 
 /**
  * The view, or undefined when no transit gateway is in play. `discover`: nothing else connects the

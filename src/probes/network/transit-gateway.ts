@@ -20,7 +20,7 @@ import { buildTgwAssociationFix, buildTgwAttachmentFix, buildTgwPropagationFix, 
 import { cidrContains, cidrCovers, isValidCidr } from '../../platform/cidr.js'
 import { awsCallOptions, awsSkip } from '../aws-call.js'
 import { type AwsPath, type SourceNetwork, TGW_WORKING, type TgwView, whenAwsPathMatters } from './aws-path.js'
-import { attachedVpcsFor } from './tgw-path.js'
+import { attachedVpcsFor, unique } from './tgw-path.js'
 
 type Ctx = ProbeContext<'network.source-cidr', 'cluster.endpoint-enis' | 'network.tcp-connect' | 'routing.local-route'>
 
@@ -56,8 +56,6 @@ interface Side {
 
 type RouteView = TgwRouteInfo & { propagatedFrom?: string; unlisted?: boolean }
 type Judged = { ok: true; route: RouteView } | { ok: false; problem: 'missing' | 'blackhole' | 'wrong-target'; route?: RouteView }
-
-const unique = <T>(values: T[]): T[] => [...new Set(values)]
 
 function describeRoute(route: RouteView | undefined): string {
   if (!route) return 'none'
@@ -131,6 +129,15 @@ async function judgeGateway(ctx: Ctx, path: AwsPath, view: TgwView, tgwId: strin
     return { name: vpcId ? `the VPN VPC ${vpcId}` : `the network of ${source.cidr}`, attachment, vpcId, destinations: [source.cidr], fixCidr: source.cidr, spots: routerHere, base: 0, source }
   })
 
+  /** The subnets an attachment of `side` needs: one per zone it must reach, else one per zone of its VPC. */
+  const subnetsToAttach = async (side: Side): Promise<string[]> => {
+    if (side === cluster) return subnetPerZone(side.spots).map((s) => s.subnetId)
+    if (side.spots.length) return side.spots.map((s) => s.subnetId)
+    if (!side.vpcId) return []
+    const found = await aws.describeSubnets({ vpcId: side.vpcId }, call)
+    return found.ok ? subnetPerZone(found.value.map((s) => ({ subnetId: s.id, ips: [], az: s.az }))).map((s) => s.subnetId) : []
+  }
+
   const evidence: Evidence = {
     transitGateway: { id: tgwId, state: gateway?.state ?? (view.gatewaysRead.includes(tgwId) ? 'not listed' : null) },
   }
@@ -139,14 +146,7 @@ async function judgeGateway(ctx: Ctx, path: AwsPath, view: TgwView, tgwId: strin
   if (view.gatewaysRead.includes(tgwId) && (!gateway || !TGW_WORKING.has(gateway.state))) {
     const state = gateway?.state ?? 'deleted'
     const sides = [...sourceSides.filter((s) => s.vpcId), cluster]
-    const subnets = await Promise.all(
-      sides.map(async (side) => {
-        if (side === cluster) return subnetPerZone(side.spots).map((s) => s.subnetId)
-        if (side.spots.length) return side.spots.map((s) => s.subnetId)
-        const found = await aws.describeSubnets({ vpcId: side.vpcId }, call)
-        return found.ok ? subnetPerZone(found.value.map((s) => ({ subnetId: s.id, ips: [], az: s.az }))).map((s) => s.subnetId) : []
-      }),
-    )
+    const subnets = await Promise.all(sides.map(subnetsToAttach))
     const vpcs: TgwVpcSide[] = sides.map((side, i) => ({ vpcId: side.vpcId ?? '', subnetIds: subnets[i] ?? [], side: side.name })).filter((v) => v.subnetIds.length > 0)
     const routes = unique(path.endpointSubnets.flatMap((s) => (s.table?.routes ?? []).filter((r) => r.targetId === tgwId && !r.prefixListId).map((r) => `${s.table?.id} ${r.destination}`))).map((pair) => {
       const [routeTableId, destination] = pair.split(' ') as [string, string]
@@ -172,14 +172,7 @@ async function judgeGateway(ctx: Ctx, path: AwsPath, view: TgwView, tgwId: strin
   for (const side of sides) {
     const a = side.attachment
     if (!a) {
-      const subnetIds =
-        side === cluster
-          ? subnetPerZone(side.spots).map((s) => s.subnetId)
-          : side.spots.length
-            ? side.spots.map((s) => s.subnetId)
-            : side.vpcId
-              ? await aws.describeSubnets({ vpcId: side.vpcId }, call).then((r) => (r.ok ? subnetPerZone(r.value.map((s) => ({ subnetId: s.id, ips: [], az: s.az }))).map((s) => s.subnetId) : []))
-              : []
+      const subnetIds = await subnetsToAttach(side)
       findings.push({
         order: side.base + 1,
         code: 'TGW_ATTACHMENT_MISSING',
