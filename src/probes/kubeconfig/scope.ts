@@ -10,14 +10,25 @@ import { loadKubeconfig, type KubeconfigView } from '../../kube/kubeconfig.js'
 import type { ProbeEnv } from '../../platform/env.js'
 import type { Target } from '../../engine/types.js'
 
+type ViewRead = { view: KubeconfigView } | { error: string }
+
+/** One read per run and path: five kubeconfig checks look at the same merged files. */
+const viewsOfRun = new WeakMap<ProbeEnv, Map<string, Promise<ViewRead>>>()
+
 /** The kubeconfig kubectl reads for this target, or the one line that says why it cannot be read. */
-export async function readView(env: ProbeEnv, target: Target): Promise<{ view: KubeconfigView } | { error: string }> {
-  try {
-    const view = await loadKubeconfig({ explicitPath: target.kubeconfigFlag, vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText, platform: env.platform })
-    return { view }
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) }
+export function readView(env: ProbeEnv, target: Target): Promise<ViewRead> {
+  let views = viewsOfRun.get(env)
+  if (!views) viewsOfRun.set(env, (views = new Map()))
+  const key = target.kubeconfigFlag ?? ''
+  let read = views.get(key)
+  if (!read) {
+    read = loadKubeconfig({ explicitPath: target.kubeconfigFlag, vars: env.vars, homedir: env.fs.homedir(), readText: env.fs.readText, platform: env.platform }).then(
+      (view): ViewRead => ({ view }),
+      (error: unknown): ViewRead => ({ error: error instanceof Error ? error.message : String(error) }),
+    )
+    views.set(key, read)
   }
+  return read
 }
 
 /** The files kubectl reads, in order, whether they exist or not (kubectl locks each one when it writes). */
